@@ -1,0 +1,95 @@
+#include "common/auth.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+
+namespace argus {
+namespace {
+
+constexpr size_t kMaxCachedTokens = 10000;
+
+}  // namespace
+
+std::string GenerateApiToken() {
+  return absl::StrCat("argus_", absl::WebSafeBase64Escape(RandomBytes(32)));
+}
+
+std::string HashApiToken(absl::string_view token) { return Sha256(token); }
+
+absl::StatusOr<absl::string_view> ParseBearer(absl::string_view header) {
+  if (header.empty()) {
+    return absl::UnauthenticatedError(
+        "missing authorization metadata: send \"authorization: Bearer <token>\"");
+  }
+  constexpr absl::string_view kPrefix = "bearer ";
+  if (header.size() <= kPrefix.size() ||
+      !absl::StartsWithIgnoreCase(header, kPrefix)) {
+    return absl::UnauthenticatedError(
+        "authorization must be \"Bearer <token>\"");
+  }
+  absl::string_view token = absl::StripAsciiWhitespace(header.substr(kPrefix.size()));
+  if (token.empty() || token.size() > 256) {
+    return absl::UnauthenticatedError("malformed bearer token");
+  }
+  return token;
+}
+
+Authenticator::Authenticator(TokenStore* store, std::string internal_token,
+                             absl::Duration cache_ttl)
+    : store_(store), internal_token_(std::move(internal_token)), cache_ttl_(cache_ttl) {}
+
+absl::StatusOr<TokenGrant> Authenticator::Lookup(const std::string& hash) {
+  absl::Time now = absl::Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && it->second.expires > now) return it->second.grant;
+  }
+  absl::StatusOr<std::optional<TokenGrant>> found = store_->LookupToken(hash);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::UnauthenticatedError("invalid token");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_.size() >= kMaxCachedTokens) cache_.clear();
+  cache_[hash] = {**found, now + cache_ttl_};
+  return **found;
+}
+
+absl::StatusOr<Caller> Authenticator::Authenticate(
+    const grpc::ServerContextBase& context, absl::string_view scope,
+    const std::string& requested_org) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  absl::string_view header;
+  if (it != metadata.end()) header = absl::string_view(it->second.data(), it->second.size());
+  absl::StatusOr<absl::string_view> token = ParseBearer(header);
+  if (!token.ok()) return token.status();
+
+  if (!internal_token_.empty() && ConstantTimeEquals(*token, internal_token_)) {
+    if (requested_org.empty()) {
+      return absl::InvalidArgumentError("internal calls must name the org");
+    }
+    absl::StatusOr<Org> org = store_->FindOrg(requested_org);
+    if (!org.ok()) return org.status();
+    return Caller{*org, true};
+  }
+
+  absl::StatusOr<TokenGrant> grant = Lookup(HashApiToken(*token));
+  if (!grant.ok()) return grant.status();
+  if (std::find(grant->scopes.begin(), grant->scopes.end(), scope) == grant->scopes.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("this token lacks the \"", scope, "\" scope"));
+  }
+  if (!requested_org.empty()) {
+    return absl::PermissionDeniedError(
+        "the org field is only for internal service calls; your token's org is used");
+  }
+  return Caller{grant->org, false};
+}
+
+}  // namespace argus

@@ -1,0 +1,71 @@
+#include "common/flags.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+ABSL_FLAG(std::string, database_url, "",
+          "PostgreSQL URI, e.g. postgresql://argus@127.0.0.1:5432/argus "
+          "(env ARGUS_DATABASE_URL)");
+ABSL_FLAG(std::string, grpc_listen, "",
+          "host:port for gRPC; port 0 picks a free one (env ARGUS_GRPC_LISTEN)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port for Prometheus /metrics (env ARGUS_METRICS_LISTEN)");
+ABSL_FLAG(std::string, secret_key, "",
+          "base64 of 32 bytes; encrypts signing secrets at rest "
+          "(env ARGUS_SECRET_KEY)");
+ABSL_FLAG(bool, allow_insecure_targets, false,
+          "DEV AND TESTS ONLY: allow http:// and loopback/private targets");
+ABSL_FLAG(std::string, allowed_target_cidrs, "",
+          "comma-separated CIDRs exempt from the private-address block, "
+          "e.g. 127.0.0.0/8 for tests");
+ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections (and DB workers)");
+
+namespace argus {
+
+std::vector<char*> ParseFlagsWithEnv(int argc, char** argv,
+                                     const char* usage) {
+  absl::SetProgramUsageMessage(usage);
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    std::string env_name = absl::StrCat("ARGUS_", absl::AsciiStrToUpper(name));
+    const char* value = std::getenv(env_name.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      std::cerr << "invalid value in " << env_name << ": " << error << "\n";
+      std::exit(2);
+    }
+  }
+  return absl::ParseCommandLine(argc, argv);
+}
+
+absl::StatusOr<CommonConfig> LoadCommonConfig(
+    const std::string& default_grpc_listen,
+    const std::string& default_metrics_listen) {
+  CommonConfig config;
+  config.database_url = absl::GetFlag(FLAGS_database_url);
+  if (config.database_url.empty()) {
+    return absl::InvalidArgumentError(
+        "--database_url (or ARGUS_DATABASE_URL) is required");
+  }
+  config.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  if (config.grpc_listen.empty()) config.grpc_listen = default_grpc_listen;
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (config.metrics_listen.empty()) {
+    config.metrics_listen = default_metrics_listen;
+  }
+  config.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  if (config.db_pool_size < 1 || config.db_pool_size > 256) {
+    return absl::InvalidArgumentError("--db_pool_size must be in 1..256");
+  }
+  return config;
+}
+
+}  // namespace argus

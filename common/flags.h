@@ -1,0 +1,45 @@
+#ifndef ARGUS_COMMON_FLAGS_H_
+#define ARGUS_COMMON_FLAGS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+
+// Flags every service shares. Each may also come from the environment:
+// --database_url from ARGUS_DATABASE_URL, --secret_key from ARGUS_SECRET_KEY,
+// and in general --some_flag from ARGUS_SOME_FLAG. The command line wins.
+ABSL_DECLARE_FLAG(std::string, database_url);
+ABSL_DECLARE_FLAG(std::string, grpc_listen);
+ABSL_DECLARE_FLAG(std::string, metrics_listen);
+ABSL_DECLARE_FLAG(std::string, secret_key);
+ABSL_DECLARE_FLAG(bool, allow_insecure_targets);
+ABSL_DECLARE_FLAG(std::string, allowed_target_cidrs);
+ABSL_DECLARE_FLAG(int, db_pool_size);
+
+namespace argus {
+
+// Applies ARGUS_<FLAG_NAME> environment variables to flags, then parses the
+// command line over them. Returns the positional arguments (argv[0] first).
+// Exits with a usage message on an unknown flag or a malformed value.
+std::vector<char*> ParseFlagsWithEnv(int argc, char** argv,
+                                     const char* usage);
+
+// Where the service listens and what it connects to, typed and checked.
+struct CommonConfig {
+  std::string database_url;
+  std::string grpc_listen;
+  std::string metrics_listen;
+  int db_pool_size = 8;
+};
+
+// Reads the shared flags; empty listen flags take the service's defaults.
+// INVALID_ARGUMENT names the flag that is missing or malformed.
+absl::StatusOr<CommonConfig> LoadCommonConfig(
+    const std::string& default_grpc_listen,
+    const std::string& default_metrics_listen);
+
+}  // namespace argus
+
+#endif  // ARGUS_COMMON_FLAGS_H_

@@ -1,0 +1,120 @@
+#include "common/pg_pool.h"
+
+#include <poll.h>
+
+#include <exception>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace argus {
+namespace {
+
+// An idle connection whose socket is readable has been told something by the
+// server (usually "terminating connection" or EOF after a restart): it is
+// dead. One non-blocking poll per checkout costs microseconds and spares the
+// caller an error after every database restart.
+bool LooksAlive(pqxx::connection& conn) {
+  if (!conn.is_open()) return false;
+  pollfd pfd{conn.sock(), POLLIN, 0};
+  int ready = ::poll(&pfd, 1, 0);
+  return ready == 0;
+}
+
+}  // namespace
+
+absl::Status MapPqxxException(absl::string_view op) {
+  try {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    LogWarning("database connection lost", {{"op", std::string(op)}, {"error", e.what()}});
+    return absl::UnavailableError("database unavailable, retry later");
+  } catch (const pqxx::unique_violation& e) {
+    return absl::AlreadyExistsError(absl::StrCat(op, ": already exists"));
+  } catch (const pqxx::serialization_failure& e) {
+    return absl::AbortedError(absl::StrCat(op, ": conflict, retry"));
+  } catch (const pqxx::deadlock_detected& e) {
+    return absl::AbortedError(absl::StrCat(op, ": conflict, retry"));
+  } catch (const pqxx::in_doubt_error& e) {
+    LogError("commit outcome unknown", {{"op", std::string(op)}, {"error", e.what()}});
+    return absl::UnavailableError("database connection lost during commit");
+  } catch (const pqxx::sql_error& e) {
+    // Class 08 (connection exception) and 57P (operator intervention, e.g.
+    // the server shutting down) are outages, not bugs.
+    const std::string& state = e.sqlstate();
+    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
+      LogWarning("database unavailable", {{"op", std::string(op)}, {"sqlstate", state}});
+      return absl::UnavailableError("database unavailable, retry later");
+    }
+    LogError("sql error", {{"op", std::string(op)}, {"sqlstate", state}, {"error", e.what()}});
+    return absl::InternalError(absl::StrCat(op, ": database error"));
+  } catch (const std::exception& e) {
+    LogError("database call failed", {{"op", std::string(op)}, {"error", e.what()}});
+    return absl::InternalError(absl::StrCat(op, ": database error"));
+  }
+}
+
+absl::Status Connect(const std::string& url,
+                     std::unique_ptr<pqxx::connection>* out) {
+  try {
+    *out = std::make_unique<pqxx::connection>(url);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    LogWarning("cannot connect to database", {{"error", e.what()}});
+    return absl::UnavailableError("database unavailable, retry later");
+  }
+}
+
+PgPool::PgPool(Options options) : options_(std::move(options)) {}
+
+PgPool::~PgPool() = default;
+
+absl::Status PgPool::Run(absl::string_view op,
+                         absl::FunctionRef<absl::Status(pqxx::connection&)> fn) {
+  std::unique_ptr<pqxx::connection> conn;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto deadline = std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(options_.acquire_timeout);
+    while (idle_.empty() && in_use_ >= options_.size) {
+      if (freed_.wait_until(lock, deadline) == std::cv_status::timeout &&
+          idle_.empty() && in_use_ >= options_.size) {
+        return absl::UnavailableError("all database connections busy, retry later");
+      }
+    }
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    }
+    ++in_use_;
+  }
+
+  absl::Status status;
+  if (conn == nullptr || !LooksAlive(*conn)) {
+    conn.reset();
+    status = Connect(options_.url, &conn);
+  }
+  if (status.ok()) {
+    try {
+      status = fn(*conn);
+    } catch (...) {
+      status = MapPqxxException(op);
+    }
+  }
+  bool keep = conn != nullptr && conn->is_open() &&
+              !absl::IsUnavailable(status);
+
+  std::lock_guard<std::mutex> lock(mu_);
+  --in_use_;
+  if (keep) {
+    idle_.push_back(std::move(conn));
+  } else if (absl::IsUnavailable(status)) {
+    // The server probably went away: every idle connection is suspect.
+    idle_.clear();
+  }
+  freed_.notify_one();
+  return status;
+}
+
+}  // namespace argus

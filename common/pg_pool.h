@@ -1,0 +1,72 @@
+#ifndef ARGUS_COMMON_PG_POOL_H_
+#define ARGUS_COMMON_PG_POOL_H_
+
+#include <memory>
+#include <mutex>
+#include <condition_variable>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace pqxx {
+// pqxx::connection, declared without pulling in libpqxx's headers.
+class connect_direct;
+template <typename CONNECTPOLICY>
+class basic_connection_base;
+using connection = basic_connection_base<connect_direct>;
+}  // namespace pqxx
+
+namespace argus {
+
+// A bounded pool of PostgreSQL connections that heals itself: connections are
+// opened lazily, a connection found dead (the server restarted, the network
+// dropped) is discarded and reopened on next use, and while the database is
+// unreachable callers get UNAVAILABLE instead of hanging.
+class PgPool {
+ public:
+  struct Options {
+    std::string url;
+    int size = 8;
+    // How long Run waits for a free connection before UNAVAILABLE.
+    absl::Duration acquire_timeout = absl::Seconds(5);
+  };
+
+  explicit PgPool(Options options);
+  ~PgPool();
+
+  PgPool(const PgPool&) = delete;
+  PgPool& operator=(const PgPool&) = delete;
+
+  // Runs `fn` with a connection of its own. libpqxx exceptions thrown by `fn`
+  // become a Status (see MapPqxxException); `op` names the operation in logs.
+  absl::Status Run(absl::string_view op,
+                   absl::FunctionRef<absl::Status(pqxx::connection&)> fn);
+
+  const std::string& url() const { return options_.url; }
+
+ private:
+  Options options_;
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Maps the exception being handled (call inside a catch block) to a Status:
+// lost connection → UNAVAILABLE, unique violation → ALREADY_EXISTS,
+// serialization failure/deadlock → ABORTED, other SQL errors → INTERNAL.
+// Details go to the log, not into the message.
+absl::Status MapPqxxException(absl::string_view op);
+
+// Opens a connection, mapping failure to UNAVAILABLE.
+absl::Status Connect(const std::string& url,
+                     std::unique_ptr<pqxx::connection>* out);
+
+}  // namespace argus
+
+#endif  // ARGUS_COMMON_PG_POOL_H_

@@ -1,0 +1,85 @@
+#ifndef ARGUS_COMMON_SERVICE_HOST_H_
+#define ARGUS_COMMON_SERVICE_HOST_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+}  // namespace prometheus
+
+namespace argus {
+
+class GrpcServerMetrics;
+class HealthService;
+
+struct HostOptions {
+  // The binary's name, for logs.
+  std::string name;
+  // "host:port"; port 0 picks a free port (see grpc_port()).
+  std::string grpc_listen;
+  // "host:port" for /metrics; empty serves no metrics endpoint (tests).
+  std::string metrics_listen;
+};
+
+// What every Argus server has: gRPC on grpc_listen with the given services,
+// grpc.health.v1.Health (from the generated proto, so reflection shows it),
+// server reflection, per-RPC metrics, /metrics for Prometheus, and a graceful
+// shutdown. Services must outlive the host.
+class ServiceHost {
+ public:
+  explicit ServiceHost(HostOptions options);
+  ~ServiceHost();
+
+  ServiceHost(const ServiceHost&) = delete;
+  ServiceHost& operator=(const ServiceHost&) = delete;
+
+  // Registry for the service's own metrics; scraped with the RPC metrics.
+  prometheus::Registry& metrics();
+
+  struct Hosted {
+    // Fully qualified name, e.g. EndpointRegistry::service_full_name();
+    // health reports it SERVING.
+    std::string name;
+    grpc::Service* service;
+  };
+
+  // UNAVAILABLE when a port cannot be bound.
+  absl::Status Start(const std::vector<Hosted>& services);
+
+  int grpc_port() const { return grpc_port_; }
+  // 0 when no metrics endpoint was asked for.
+  int metrics_port() const;
+
+  // Health turns NOT_SERVING, new calls are refused, calls in flight get
+  // `grace` to finish. Idempotent.
+  void Shutdown(absl::Duration grace = absl::Seconds(10));
+
+ private:
+  HostOptions options_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<GrpcServerMetrics> rpc_metrics_;
+  std::unique_ptr<HealthService> health_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<grpc::Server> server_;
+  int grpc_port_ = 0;
+  bool stopped_ = false;
+};
+
+// Call first thing in main, before any thread starts: SIGTERM and SIGINT are
+// then delivered only to WaitForTerminationSignal.
+void BlockTerminationSignals();
+
+// Blocks until SIGTERM or SIGINT; returns the signal's name.
+std::string WaitForTerminationSignal();
+
+}  // namespace argus
+
+#endif  // ARGUS_COMMON_SERVICE_HOST_H_
