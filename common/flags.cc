@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URI, e.g. postgresql://argus@127.0.0.1:5432/argus "
@@ -66,6 +67,24 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(
     return absl::InvalidArgumentError("--db_pool_size must be in 1..256");
   }
   return config;
+}
+
+absl::StatusOr<TargetPolicy> TargetPolicyFromFlags() {
+  TargetPolicy policy;
+  policy.allow_insecure = absl::GetFlag(FLAGS_allow_insecure_targets);
+  absl::StatusOr<std::vector<Cidr>> cidrs =
+      ParseCidrList(absl::GetFlag(FLAGS_allowed_target_cidrs));
+  if (!cidrs.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--allowed_target_cidrs: ", cidrs.status().message()));
+  }
+  policy.allowed_cidrs = *std::move(cidrs);
+  if (policy.allow_insecure) {
+    LogWarning(
+        "INSECURE TARGETS ALLOWED: http:// and loopback/private addresses are accepted. "
+        "Never run production with --allow_insecure_targets.");
+  }
+  return policy;
 }
 
 }  // namespace argus

@@ -6,6 +6,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
+#include "common/target_url.h"
 
 // Flags every service shares. Each may also come from the environment:
 // --database_url from ARGUS_DATABASE_URL, --secret_key from ARGUS_SECRET_KEY,
@@ -39,6 +40,10 @@ struct CommonConfig {
 absl::StatusOr<CommonConfig> LoadCommonConfig(
     const std::string& default_grpc_listen,
     const std::string& default_metrics_listen);
+
+// --allow_insecure_targets and --allowed_target_cidrs as a TargetPolicy.
+// Logs a loud warning when insecure targets are allowed.
+absl::StatusOr<TargetPolicy> TargetPolicyFromFlags();
 
 }  // namespace argus
 

@@ -35,7 +35,7 @@ absl::StatusOr<int> ApplyMigrations(const std::string& database_url,
     {
       // A session lock, outside any transaction: held until unlock/disconnect.
       pqxx::nontransaction lock(*conn);
-      lock.exec0(kLock);
+      lock.exec(kLock);
     }
     {
       pqxx::work tx(*conn);
@@ -59,7 +59,7 @@ absl::StatusOr<int> ApplyMigrations(const std::string& database_url,
       ++applied;
     }
     pqxx::nontransaction unlock(*conn);
-    unlock.exec0(kUnlock);
+    unlock.exec(kUnlock);
   } catch (const pqxx::broken_connection&) {
     return MapPqxxException("migrate");
   } catch (const std::exception& e) {

@@ -1,0 +1,33 @@
+#ifndef ARGUS_COMMON_PAGE_TOKEN_H_
+#define ARGUS_COMMON_PAGE_TOKEN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace argus {
+
+// Where a keyset-paginated list resumes: after the row with this sort time
+// and id. Opaque to clients (base64url).
+struct PageCursor {
+  int64_t time_us = 0;
+  std::string id;
+};
+
+std::string EncodePageToken(const PageCursor& cursor);
+
+// nullopt for an empty token (first page); INVALID_ARGUMENT "invalid
+// page_token" for anything we did not issue.
+absl::StatusOr<std::optional<PageCursor>> DecodePageToken(absl::string_view token);
+
+// page_size as AIP-158 has it: 0 → `default_size`, above `max_size` →
+// `max_size`, negative → INVALID_ARGUMENT.
+absl::StatusOr<int> EffectivePageSize(int requested, int default_size = 50,
+                                      int max_size = 100);
+
+}  // namespace argus
+
+#endif  // ARGUS_COMMON_PAGE_TOKEN_H_

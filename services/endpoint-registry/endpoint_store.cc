@@ -1,0 +1,239 @@
+#include "services/endpoint-registry/endpoint_store.h"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+
+namespace argus {
+namespace {
+
+using Json = nlohmann::json;
+
+// Columns of an EndpointRecord, in ReadEndpoint's order.
+constexpr char kColumns[] = R"sql(
+  id::text, coalesce(project, ''), label, url, format,
+  array_to_json(event_types)::text, headers::text,
+  coalesce(array_to_json(retry_schedule_ms)::text, '[]'), rate_limit_per_second,
+  state, disabled_reason,
+  (extract(epoch from created_at) * 1000000)::bigint,
+  (extract(epoch from updated_at) * 1000000)::bigint,
+  (extract(epoch from last_attempt_at) * 1000000)::bigint,
+  coalesce(last_status_code, 0), coalesce(last_error, ''))sql";
+
+constexpr char kListEventTypes[] =
+    "SELECT name, category, description FROM event_types ORDER BY name";
+
+constexpr char kInsertEndpoint[] = R"sql(
+INSERT INTO endpoints (id, org_id, project, label, url, format, event_types, headers,
+                       retry_schedule_ms, rate_limit_per_second)
+VALUES ($1::uuid, $2::uuid, NULLIF($3, ''), $4, $5, $6,
+        ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), $8::jsonb,
+        CASE WHEN $9::jsonb = '[]' THEN NULL
+             ELSE ARRAY(SELECT jsonb_array_elements_text($9::jsonb)::integer) END,
+        $10))sql";
+
+constexpr char kInsertSecret[] = R"sql(
+INSERT INTO endpoint_secrets (endpoint_id, version, sealed) VALUES ($1::uuid, 1, $2))sql";
+
+constexpr char kNotifyChange[] = "SELECT pg_notify('argus_endpoints', $1)";
+
+constexpr char kWhereLive[] = " WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL";
+
+constexpr char kListAfter[] = R"sql(
+  WHERE org_id = $1::uuid AND deleted_at IS NULL
+    AND ($2::bigint IS NULL OR
+         (created_at, id) > ('epoch'::timestamptz + $2 * interval '1 microsecond', $3::uuid))
+  ORDER BY created_at, id LIMIT $4)sql";
+
+constexpr char kUpdateSet[] = R"sql(
+UPDATE endpoints SET
+  label = COALESCE($3, label),
+  event_types = CASE WHEN $4::jsonb IS NULL THEN event_types
+                     ELSE ARRAY(SELECT jsonb_array_elements_text($4::jsonb)) END,
+  headers = COALESCE($5::jsonb, headers),
+  retry_schedule_ms = CASE WHEN $6::jsonb IS NULL THEN retry_schedule_ms
+                           WHEN $6::jsonb = '[]' THEN NULL
+                           ELSE ARRAY(SELECT jsonb_array_elements_text($6::jsonb)::integer) END,
+  rate_limit_per_second = COALESCE($7::integer, rate_limit_per_second),
+  updated_at = now())sql";
+
+constexpr char kSetState[] = R"sql(
+UPDATE endpoints SET state = $3::smallint,
+  disabled_reason = CASE WHEN $3::smallint = 1 THEN '' ELSE disabled_reason END,
+  consecutive_failures = CASE WHEN $3::smallint = 1 THEN 0 ELSE consecutive_failures END,
+  updated_at = now())sql";
+
+constexpr char kSoftDelete[] = "UPDATE endpoints SET deleted_at = now(), updated_at = now()";
+
+constexpr char kDeleteSecrets[] = "DELETE FROM endpoint_secrets WHERE endpoint_id = $1::uuid";
+
+constexpr char kCancelDeliveries[] = R"sql(
+UPDATE deliveries SET state = 5, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+WHERE endpoint_id = $1::uuid AND state IN (1, 2))sql";
+
+const std::string& SelectColumns() {
+  static const std::string kSql = absl::StrCat("SELECT ", kColumns, " FROM endpoints");
+  return kSql;
+}
+
+EndpointRecord ReadEndpoint(const pqxx::row& row) {
+  EndpointRecord r;
+  r.id = row[0].as<std::string>();
+  r.project = row[1].as<std::string>();
+  r.label = row[2].as<std::string>();
+  r.url = row[3].as<std::string>();
+  r.format = row[4].as<int>();
+  r.event_types = Json::parse(row[5].as<std::string>()).get<std::vector<std::string>>();
+  r.headers = Json::parse(row[6].as<std::string>()).get<std::map<std::string, std::string>>();
+  r.retry_schedule_ms = Json::parse(row[7].as<std::string>()).get<std::vector<int64_t>>();
+  r.rate_limit_per_second = row[8].as<uint32_t>();
+  r.state = row[9].as<int>();
+  r.disabled_reason = row[10].as<std::string>();
+  r.created_us = row[11].as<int64_t>();
+  r.updated_us = row[12].as<int64_t>();
+  if (!row[13].is_null()) r.last_attempt_us = row[13].as<int64_t>();
+  r.last_status_code = row[14].as<int>();
+  r.last_error = row[15].as<std::string>();
+  r.last_success = r.last_status_code >= 200 && r.last_status_code < 300;
+  return r;
+}
+
+absl::Status EndpointNotFound(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("endpoint ", id, " not found"));
+}
+
+template <typename T>
+std::optional<std::string> JsonIfSet(const std::optional<T>& value) {
+  if (!value) return std::nullopt;
+  return Json(*value).dump();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<EventTypeRecord>> EndpointStore::ListEventTypes() {
+  std::vector<EventTypeRecord> out;
+  absl::Status status = pool_->Run("list_event_types", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    for (const auto& row : tx.exec(kListEventTypes)) {
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                     row[2].as<std::string>()});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status EndpointStore::Create(const std::string& org_id, const EndpointRecord& r,
+                                   const std::string& sealed_secret) {
+  return pool_->Run("create_endpoint", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params0(kInsertEndpoint, r.id, org_id, r.project, r.label, r.url, r.format,
+                    Json(r.event_types).dump(), Json(r.headers).dump(),
+                    Json(r.retry_schedule_ms).dump(), r.rate_limit_per_second);
+    if (!sealed_secret.empty()) {
+      tx.exec_params0(kInsertSecret, r.id, pqxx::binarystring(sealed_secret));
+    }
+    tx.exec_params(kNotifyChange, org_id);
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<EndpointRecord> EndpointStore::Get(const std::string& org_id,
+                                                  const std::string& id) {
+  std::optional<EndpointRecord> found;
+  absl::Status status = pool_->Run("get_endpoint", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    static const std::string kSql = absl::StrCat(SelectColumns(), kWhereLive);
+    pqxx::result r = tx.exec_params(kSql, org_id, id);
+    if (!r.empty()) found = ReadEndpoint(r[0]);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return EndpointNotFound(id);
+  return *found;
+}
+
+absl::StatusOr<EndpointPage> EndpointStore::List(const std::string& org_id, int page_size,
+                                                 const std::optional<PageCursor>& after) {
+  EndpointPage page;
+  absl::Status status = pool_->Run("list_endpoints", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    static const std::string kSql = absl::StrCat(SelectColumns(), kListAfter);
+    std::optional<int64_t> after_us;
+    std::optional<std::string> after_id;
+    if (after) {
+      after_us = after->time_us;
+      after_id = after->id;
+    }
+    pqxx::result r = tx.exec_params(kSql, org_id, after_us, after_id, page_size + 1);
+    for (const auto& row : r) page.endpoints.push_back(ReadEndpoint(row));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (static_cast<int>(page.endpoints.size()) > page_size) {
+    page.endpoints.pop_back();
+    const EndpointRecord& last = page.endpoints.back();
+    page.next = PageCursor{last.created_us, last.id};
+  }
+  return page;
+}
+
+absl::StatusOr<EndpointRecord> EndpointStore::Update(const std::string& org_id,
+                                                     const std::string& id,
+                                                     const EndpointChanges& ch) {
+  std::optional<EndpointRecord> updated;
+  absl::Status status = pool_->Run("update_endpoint", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    static const std::string kSql =
+        absl::StrCat(kUpdateSet, kWhereLive, " RETURNING ", kColumns);
+    std::optional<int64_t> rate;
+    if (ch.rate_limit_per_second) rate = *ch.rate_limit_per_second;
+    pqxx::result r = tx.exec_params(kSql, org_id, id, ch.label, JsonIfSet(ch.event_types),
+                                    JsonIfSet(ch.headers), JsonIfSet(ch.retry_schedule_ms), rate);
+    if (r.empty()) return EndpointNotFound(id);
+    updated = ReadEndpoint(r[0]);
+    tx.exec_params(kNotifyChange, org_id);
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *updated;
+}
+
+absl::StatusOr<EndpointRecord> EndpointStore::SetState(const std::string& org_id,
+                                                       const std::string& id, int state) {
+  std::optional<EndpointRecord> updated;
+  absl::Status status = pool_->Run("set_endpoint_state", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    static const std::string kSql = absl::StrCat(kSetState, kWhereLive, " RETURNING ", kColumns);
+    pqxx::result r = tx.exec_params(kSql, org_id, id, state);
+    if (r.empty()) return EndpointNotFound(id);
+    updated = ReadEndpoint(r[0]);
+    tx.exec_params(kNotifyChange, org_id);
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *updated;
+}
+
+absl::StatusOr<int64_t> EndpointStore::Delete(const std::string& org_id, const std::string& id) {
+  int64_t cancelled = 0;
+  absl::Status status = pool_->Run("delete_endpoint", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    static const std::string kSql = absl::StrCat(kSoftDelete, kWhereLive, " RETURNING id");
+    if (tx.exec_params(kSql, org_id, id).empty()) return EndpointNotFound(id);
+    tx.exec_params0(kDeleteSecrets, id);
+    cancelled = tx.exec_params0(kCancelDeliveries, id).affected_rows();
+    tx.exec_params(kNotifyChange, org_id);
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return cancelled;
+}
+
+}  // namespace argus
