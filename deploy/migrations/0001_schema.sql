@@ -8,7 +8,7 @@
 
 CREATE TABLE orgs (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  slug        text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+  slug        text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
   name        text NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );

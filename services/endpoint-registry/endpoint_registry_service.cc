@@ -9,7 +9,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/page_token.h"
-#include "common/project_slug.h"
+#include "common/slug.h"
 #include "common/proto_time.h"
 #include "common/unary_call.h"
 #include "services/endpoint-registry/endpoint_rules.h"
@@ -103,7 +103,7 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
   if (absl::Status s = CheckTargetUrl(*url, target_policy_); !s.ok()) return s;
   absl::StatusOr<EndpointFormat> format = ResolveFormat(req.format(), *url);
   if (!format.ok()) return format.status();
-  if (absl::Status s = ValidateProjectSlug("project", req.project()); !s.ok()) return s;
+  if (absl::Status s = ValidateSlug("project", req.project()); !s.ok()) return s;
   absl::StatusOr<std::map<std::string, std::string>> headers =
       NormalizeCustomHeaders(Headers(req.headers()));
   if (!headers.ok()) return headers.status();

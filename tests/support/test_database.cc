@@ -32,9 +32,10 @@ std::string WithDatabase(const std::string& url, const std::string& database) {
   return absl::StrCat(base, "/", database, params);
 }
 
-TestDatabase::TestDatabase() : TestDatabase(AdminDatabaseUrl()) {}
+TestDatabase::TestDatabase(Schema schema) : TestDatabase(AdminDatabaseUrl(), schema) {}
 
-TestDatabase::TestDatabase(const std::string& admin_url) : admin_url_(admin_url) {
+TestDatabase::TestDatabase(const std::string& admin_url, Schema schema)
+    : admin_url_(admin_url) {
   name_ = absl::StrCat("argus_t_", HexEncode(RandomBytes(6)));
   {
     pqxx::connection admin(admin_url_);
@@ -42,6 +43,7 @@ TestDatabase::TestDatabase(const std::string& admin_url) : admin_url_(admin_url)
     tx.exec0(absl::StrCat("CREATE DATABASE ", name_));
   }
   url_ = WithDatabase(admin_url_, name_);
+  if (schema == Schema::kEmpty) return;
   absl::StatusOr<int> applied = ApplyMigrations(url_, EmbeddedMigrations());
   if (!applied.ok()) {
     std::fprintf(stderr, "migrating %s failed: %s\n", name_.c_str(),

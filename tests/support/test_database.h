@@ -5,15 +5,17 @@
 
 namespace argus::testing {
 
-// A fresh, migrated database of its own on the cluster tests/run started
+// A fresh database of its own (migrated unless asked for empty) on the cluster tests/run started
 // (ARGUS_TEST_DATABASE_URL points at its maintenance database). Dropped on
 // destruction. Aborts the test binary with a clear message when the variable
 // is missing: these tests need a real PostgreSQL.
 class TestDatabase {
  public:
-  TestDatabase();
+  enum class Schema { kMigrated, kEmpty };
+
+  explicit TestDatabase(Schema schema = Schema::kMigrated);
   // Same, on the cluster whose maintenance database is `admin_url`.
-  explicit TestDatabase(const std::string& admin_url);
+  explicit TestDatabase(const std::string& admin_url, Schema schema = Schema::kMigrated);
   ~TestDatabase();
 
   TestDatabase(const TestDatabase&) = delete;
