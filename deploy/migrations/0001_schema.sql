@@ -10,6 +10,10 @@ CREATE TABLE orgs (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   slug        text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
   name        text NOT NULL,
+  -- Bumped in every transaction that changes one of the org's endpoints, so
+  -- event-ingest can tell in its own transaction whether its cached
+  -- subscriptions are current.
+  endpoints_version  bigint NOT NULL DEFAULT 0,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 

@@ -36,7 +36,12 @@ VALUES ($1::uuid, $2::uuid, NULLIF($3, ''), $4, $5, $6,
 constexpr char kInsertSecret[] = R"sql(
 INSERT INTO endpoint_secrets (endpoint_id, version, sealed) VALUES ($1::uuid, 1, $2))sql";
 
-constexpr char kNotifyChange[] = "SELECT pg_notify('argus_endpoints', $1)";
+// Marks the org's subscriptions changed: a version event-ingest compares in
+// its own transaction, and a NOTIFY so its cache drops the org at once.
+constexpr char kNotifyChange[] = R"sql(
+WITH bumped AS (
+  UPDATE orgs SET endpoints_version = endpoints_version + 1 WHERE id = $1::uuid RETURNING id)
+SELECT pg_notify('argus_endpoints', id::text) FROM bumped)sql";
 
 constexpr char kWhereLive[] = " WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL";
 

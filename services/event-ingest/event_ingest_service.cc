@@ -1,0 +1,111 @@
+#include "services/event-ingest/event_ingest_service.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/unary_call.h"
+
+namespace argus {
+
+EventIngestService::EventIngestService(EventStore* store, Authenticator* auth,
+                                       WorkerPool* workers, IngestMetrics* metrics,
+                                       size_t max_payload_bytes)
+    : store_(store),
+      auth_(auth),
+      workers_(workers),
+      metrics_(metrics),
+      max_payload_bytes_(max_payload_bytes) {}
+
+bool EventIngestService::IsKnownType(absl::string_view type) {
+  std::lock_guard<std::mutex> lock(catalog_mu_);
+  if (catalog_.find(type) != catalog_.end()) return true;
+  absl::Time now = absl::Now();
+  if (now - catalog_loaded_ < absl::Seconds(1)) return false;
+  absl::StatusOr<std::vector<std::string>> names = store_->LoadCatalog();
+  if (!names.ok()) return false;
+  catalog_loaded_ = now;
+  catalog_ = {names->begin(), names->end()};
+  return catalog_.find(type) != catalog_.end();
+}
+
+absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& context,
+                                        const std::vector<const v1::PublishRequest*>& requests,
+                                        bool batch,
+                                        std::vector<v1::PublishResponse*> responses) {
+  auto start = std::chrono::steady_clock::now();
+  auto reject = [&](absl::Status s) {
+    metrics_->rejected.Increment(static_cast<double>(requests.size()));
+    return s;
+  };
+  if (batch && (requests.empty() || static_cast<int>(requests.size()) > kMaxBatchSize)) {
+    return reject(absl::InvalidArgumentError(absl::StrCat(
+        "events must hold 1..", kMaxBatchSize, " events, got ", requests.size())));
+  }
+  // Every event of a batch names the same org (the internal caller's), so
+  // the first one decides.
+  absl::StatusOr<Caller> caller =
+      auth_->Authenticate(context, kScopePublish, requests.front()->org());
+  if (!caller.ok()) return reject(caller.status());
+
+  std::vector<NewEvent> events;
+  absl::Time now = absl::Now();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i]->org() != requests.front()->org()) {
+      return reject(absl::InvalidArgumentError(
+          absl::StrCat("events[", i, "]: every event of a batch must name the same org")));
+    }
+    absl::StatusOr<NewEvent> event = ValidatePublishRequest(
+        *requests[i], max_payload_bytes_, [this](absl::string_view t) { return IsKnownType(t); },
+        now);
+    if (!event.ok()) {
+      if (!batch) return reject(event.status());
+      return reject(absl::InvalidArgumentError(
+          absl::StrCat("events[", i, "]: ", event.status().message())));
+    }
+    events.push_back(*std::move(event));
+  }
+
+  absl::StatusOr<std::vector<PublishOutcome>> outcomes = store_->Publish(caller->org.id, events);
+  if (!outcomes.ok()) {
+    metrics_->failed.Increment(static_cast<double>(requests.size()));
+    return outcomes.status();
+  }
+  for (size_t i = 0; i < outcomes->size(); ++i) {
+    const PublishOutcome& o = (*outcomes)[i];
+    responses[i]->set_event_id(o.event_id);
+    responses[i]->set_duplicate(o.duplicate);
+    responses[i]->set_fanout(o.fanout);
+    (o.duplicate ? metrics_->duplicate : metrics_->accepted).Increment();
+    metrics_->fanout.Increment(o.fanout);
+  }
+  metrics_->publish_seconds.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* EventIngestService::Publish(grpc::CallbackServerContext* context,
+                                                      const v1::PublishRequest* request,
+                                                      v1::PublishResponse* response) {
+  return RunOnWorker(context, *workers_, [=, this] {
+    return Handle(*context, {request}, /*batch=*/false, {response});
+  });
+}
+
+grpc::ServerUnaryReactor* EventIngestService::PublishBatch(
+    grpc::CallbackServerContext* context, const v1::PublishBatchRequest* request,
+    v1::PublishBatchResponse* response) {
+  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+    std::vector<const v1::PublishRequest*> requests;
+    std::vector<v1::PublishResponse*> responses;
+    for (const v1::PublishRequest& r : request->events()) {
+      requests.push_back(&r);
+      responses.push_back(response->add_results());
+    }
+    absl::Status status = Handle(*context, requests, /*batch=*/true, responses);
+    if (!status.ok()) response->Clear();
+    return status;
+  });
+}
+
+}  // namespace argus

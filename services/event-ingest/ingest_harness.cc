@@ -1,0 +1,16 @@
+#include "services/event-ingest/ingest_harness.h"
+
+namespace argus::testing {
+
+IngestHarness::IngestHarness(const std::string& database_url, bool serve_metrics,
+                             size_t max_payload_bytes)
+    : base_(database_url, serve_metrics),
+      invalidator_(database_url, &cache_),
+      store_(&base_.pool(), &cache_),
+      metrics_(base_.host().metrics()),
+      service_(&store_, &base_.auth(), &base_.workers(), &metrics_, max_payload_bytes) {
+  base_.Start({{v1::EventIngest::service_full_name(), &service_}});
+  stub_ = v1::EventIngest::NewStub(base_.channel());
+}
+
+}  // namespace argus::testing

@@ -1,0 +1,71 @@
+// event-ingest: Publish and PublishBatch (argus.webhooks.v1.EventIngest).
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/auth.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/pg_pool.h"
+#include "common/service_host.h"
+#include "common/token_store.h"
+#include "common/worker_pool.h"
+#include "services/event-ingest/event_ingest_service.h"
+#include "services/event-ingest/event_store.h"
+#include "services/event-ingest/ingest_metrics.h"
+#include "services/event-ingest/subscription_cache.h"
+
+ABSL_FLAG(int64_t, max_payload_bytes, argus::kDefaultMaxPayloadBytes,
+          "largest accepted event payload (JSON bytes)");
+
+namespace argus {
+namespace {
+
+absl::Status RunServer() {
+  absl::StatusOr<CommonConfig> config = LoadCommonConfig("127.0.0.1:50052", "127.0.0.1:9102");
+  if (!config.ok()) return config.status();
+  int64_t max_payload = absl::GetFlag(FLAGS_max_payload_bytes);
+  if (max_payload < 2 || max_payload > 16 * 1024 * 1024) {
+    return absl::InvalidArgumentError("--max_payload_bytes must be in 2..16777216");
+  }
+  const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
+
+  PgPool pool({.url = config->database_url, .size = config->db_pool_size});
+  TokenStore tokens(&pool);
+  Authenticator auth(&tokens, internal_token ? internal_token : "");
+  SubscriptionCache cache;
+  SubscriptionInvalidator invalidator(config->database_url, &cache);
+  EventStore store(&pool, &cache);
+  WorkerPool workers(config->db_pool_size, /*max_queue=*/4096);
+  ServiceHost host({.name = "event-ingest",
+                    .grpc_listen = config->grpc_listen,
+                    .metrics_listen = config->metrics_listen});
+  IngestMetrics metrics(host.metrics());
+  EventIngestService service(&store, &auth, &workers, &metrics,
+                             static_cast<size_t>(max_payload));
+  if (absl::Status s = host.Start({{v1::EventIngest::service_full_name(), &service}}); !s.ok()) {
+    return s;
+  }
+  std::string signal = WaitForTerminationSignal();
+  LogInfo("shutting down", {{"signal", signal}});
+  host.Shutdown();
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace argus
+
+int main(int argc, char** argv) {
+  argus::BlockTerminationSignals();
+  argus::SetLogService("event-ingest");
+  argus::ParseFlagsWithEnv(argc, argv,
+                           "event-ingest: Publish events to Argus Webhooks. "
+                           "See README.md for flags and environment.");
+  absl::Status status = argus::RunServer();
+  if (!status.ok()) {
+    argus::LogError("exiting", {{"error", std::string(status.message())}});
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,72 @@
+#ifndef ARGUS_SERVICES_EVENT_INGEST_SUBSCRIPTION_CACHE_H_
+#define ARGUS_SERVICES_EVENT_INGEST_SUBSCRIPTION_CACHE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+
+namespace argus {
+
+// One enabled endpoint and what it subscribes to.
+struct Subscription {
+  std::string endpoint_id;
+  std::string project;  // "" = every project
+  std::vector<std::string> event_types;
+};
+
+// An org's enabled endpoints as of `version` (orgs.endpoints_version).
+struct OrgSubscriptions {
+  int64_t version = -1;
+  std::vector<Subscription> subscriptions;
+};
+
+// The endpoint ids of `subs` that an event of `type` in `project` goes to:
+// project scope empty or equal, and an exact or "prefix.*" type match.
+std::vector<std::string> MatchSubscribers(const OrgSubscriptions& subs, absl::string_view type,
+                                          absl::string_view project);
+
+// Per-org subscriptions, so publishing costs no endpoint query per event.
+// Correctness never rests on the cache: each publish transaction compares
+// the cached version with orgs.endpoints_version and reloads on mismatch.
+// NOTIFYs on `argus_endpoints` only evict entries early.
+class SubscriptionCache {
+ public:
+  std::shared_ptr<const OrgSubscriptions> Get(const std::string& org_id);
+  void Put(const std::string& org_id, OrgSubscriptions subs);
+  void Evict(const std::string& org_id);
+  void Clear();
+
+ private:
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const OrgSubscriptions>> by_org_
+      ABSL_GUARDED_BY(mu_);
+};
+
+// LISTENs on `argus_endpoints` with a connection of its own and evicts the
+// org named in each notification; after a lost connection it clears the
+// cache and reconnects.
+class SubscriptionInvalidator {
+ public:
+  SubscriptionInvalidator(std::string database_url, SubscriptionCache* cache);
+  ~SubscriptionInvalidator();  // stops and joins
+
+ private:
+  void Run();
+
+  const std::string database_url_;
+  SubscriptionCache* cache_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SERVICES_EVENT_INGEST_SUBSCRIPTION_CACHE_H_

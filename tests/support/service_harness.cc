@@ -1,0 +1,52 @@
+#include "tests/support/service_harness.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace argus::testing {
+
+ServiceHarness::ServiceHarness(const std::string& database_url, bool serve_metrics,
+                               const std::string& internal_token)
+    : pool_({.url = database_url, .size = 4, .acquire_timeout = absl::Seconds(5)}),
+      tokens_(&pool_),
+      auth_(&tokens_, internal_token),
+      workers_(4, 1024),
+      // Metrics are off unless asked for: stopping the metrics server costs
+      // ~2 s (civetweb polls its listener every 2 s).
+      host_({.name = "test",
+             .grpc_listen = "127.0.0.1:0",
+             .metrics_listen = serve_metrics ? "127.0.0.1:0" : ""}) {}
+
+ServiceHarness::~ServiceHarness() { host_.Shutdown(absl::Seconds(1)); }
+
+void ServiceHarness::Start(const std::vector<ServiceHost::Hosted>& services) {
+  absl::Status started = host_.Start(services);
+  if (!started.ok()) {
+    std::fprintf(stderr, "service did not start: %s\n", std::string(started.message()).c_str());
+    std::abort();
+  }
+  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", host_.grpc_port()),
+                                 grpc::InsecureChannelCredentials());
+}
+
+std::string ServiceHarness::MintToken(const std::string& org, const std::string& scope) {
+  absl::StatusOr<Org> o = tokens_.EnsureOrg(org);
+  std::string token = GenerateApiToken();
+  if (!o.ok() || !tokens_.InsertToken(*o, HashApiToken(token), {scope}, "test").ok()) {
+    std::fprintf(stderr, "cannot mint a token for %s\n", org.c_str());
+    std::abort();
+  }
+  return token;
+}
+
+std::unique_ptr<grpc::ClientContext> ServiceHarness::Context(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+}  // namespace argus::testing
