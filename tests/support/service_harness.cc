@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace argus::testing {
 
@@ -47,6 +49,23 @@ std::unique_ptr<grpc::ClientContext> ServiceHarness::Context(const std::string& 
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return context;
+}
+
+bool WaitUntilServing(const std::string& address, absl::Duration timeout) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    grpc::health::v1::HealthCheckResponse response;
+    if (health->Check(&context, {}, &response).ok() &&
+        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return false;
 }
 
 }  // namespace argus::testing

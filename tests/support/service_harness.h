@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "common/auth.h"
 #include "common/pg_pool.h"
 #include "common/service_host.h"
@@ -48,6 +49,10 @@ class ServiceHarness {
   ServiceHost host_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// Polls grpc.health.v1.Health/Check at `address` until it answers SERVING
+// or `timeout` passes. True when it did.
+bool WaitUntilServing(const std::string& address, absl::Duration timeout);
 
 }  // namespace argus::testing
 

@@ -227,7 +227,7 @@ int Invoke(const Args& args, std::shared_ptr<grpc::Channel> channel, ReflectionC
   pb::util::JsonPrintOptions options;
   options.add_whitespace = true;
   (void)pb::util::MessageToJsonString(*response, &json, options);
-  std::cout << json;
+  std::cout << json << "\n";
   return 0;
 }
 

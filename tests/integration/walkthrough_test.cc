@@ -1,6 +1,6 @@
 // The README's grpcurl walk-through against the real binaries: argusctl mints
-// a token, endpoint-registry runs as a process, and every call goes through a
-// reflection client (argus-grpcurl) with no proto files.
+// tokens, endpoint-registry and event-ingest run as processes, and every call
+// goes through a reflection client (argus-grpcurl) with no proto files.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "tests/support/process.h"
+#include "tests/support/service_harness.h"
 #include "tests/support/test_database.h"
 
 namespace argus {
@@ -23,7 +24,7 @@ using testing::TestDatabase;
 
 constexpr char kSecretKey[] = "ARGUS_SECRET_KEY=vPFH8MlGDn0zbitEqCpd17kGHcApiOrJN51vz1Llcuc=";
 
-class RegistryWalkthroughTest : public ::testing::Test {
+class WalkthroughTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_env_ = absl::StrCat("ARGUS_DATABASE_URL=", db_.url());
@@ -33,6 +34,17 @@ class RegistryWalkthroughTest : public ::testing::Test {
     token_ = std::string(absl::StripAsciiWhitespace(minted.out));
     ASSERT_TRUE(absl::StartsWith(token_, "argus_")) << "stdout must hold only the token";
     EXPECT_FALSE(absl::StrContains(minted.err, token_));
+    CommandResult publish = RunCommand(
+        {ARGUSCTL_BINARY, "token", "create", "--org", "acme", "--scope", "publish"}, {db_env_});
+    ASSERT_EQ(publish.exit_code, 0) << publish.err;
+    publish_token_ = std::string(absl::StripAsciiWhitespace(publish.out));
+
+    ingest_address_ = absl::StrCat("127.0.0.1:", testing::FreeTcpPort());
+    ingest_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{INGEST_BINARY, "--grpc_listen", ingest_address_,
+                                 "--metrics_listen",
+                                 absl::StrCat("127.0.0.1:", testing::FreeTcpPort())},
+        std::vector<std::string>{db_env_});
 
     address_ = absl::StrCat("127.0.0.1:", testing::FreeTcpPort());
     registry_ = std::make_unique<ChildProcess>(
@@ -52,16 +64,21 @@ class RegistryWalkthroughTest : public ::testing::Test {
 
   CommandResult Grpcurl(std::vector<std::string> rest, const std::string& data = "",
                         bool auth = true) {
+    return GrpcurlAt(address_, auth ? token_ : "", std::move(rest), data);
+  }
+
+  CommandResult GrpcurlAt(const std::string& address, const std::string& token,
+                          std::vector<std::string> rest, const std::string& data) {
     std::vector<std::string> argv = {GRPCURL_BINARY, "-plaintext"};
-    if (auth) {
+    if (!token.empty()) {
       argv.push_back("-H");
-      argv.push_back(absl::StrCat("authorization: Bearer ", token_));
+      argv.push_back(absl::StrCat("authorization: Bearer ", token));
     }
     if (!data.empty()) {
       argv.push_back("-d");
       argv.push_back(data);
     }
-    argv.push_back(address_);
+    argv.push_back(address);
     argv.insert(argv.end(), rest.begin(), rest.end());
     return RunCommand(argv);
   }
@@ -75,11 +92,14 @@ class RegistryWalkthroughTest : public ::testing::Test {
   TestDatabase db_;
   std::string db_env_;
   std::string token_;
+  std::string publish_token_;
   std::string address_;
+  std::string ingest_address_;
   std::unique_ptr<ChildProcess> registry_;
+  std::unique_ptr<ChildProcess> ingest_;
 };
 
-TEST_F(RegistryWalkthroughTest, ReflectionListsTheServices) {
+TEST_F(WalkthroughTest, ReflectionListsTheServices) {
   CommandResult list = Grpcurl({"list"}, "", false);
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_TRUE(absl::StrContains(list.out, "argus.webhooks.v1.EndpointRegistry\n"));
@@ -90,7 +110,7 @@ TEST_F(RegistryWalkthroughTest, ReflectionListsTheServices) {
   EXPECT_TRUE(absl::StrContains(described.out, "retry_schedule")) << described.err;
 }
 
-TEST_F(RegistryWalkthroughTest, CreateListUpdatePauseResumeDelete) {
+TEST_F(WalkthroughTest, CreateListUpdatePauseResumeDelete) {
   nlohmann::json created = Call("CreateEndpoint", R"({
       "label": "SOC SIEM", "url": "https://siem.example.com/argus",
       "eventTypes": ["security.*", "user.login"],
@@ -137,6 +157,29 @@ TEST_F(RegistryWalkthroughTest, CreateListUpdatePauseResumeDelete) {
   EXPECT_FALSE(absl::StrContains(log, secret.substr(6)));
   EXPECT_FALSE(absl::StrContains(log, token_));
   EXPECT_FALSE(absl::StrContains(log, "siem-ingest-token"));
+}
+
+TEST_F(WalkthroughTest, PublishFansOutToTheSubscribedEndpoint) {
+  ASSERT_TRUE(testing::WaitUntilServing(ingest_address_, absl::Seconds(20))) << ingest_->Stderr();
+  Call("CreateEndpoint", R"({"label": "auth feed", "url": "https://siem.example.com/auth",
+                             "eventTypes": ["user.*"]})");
+  std::string publish = R"({"type": "user.login", "idempotencyKey": "login-1",
+                            "dataJson": "{\"userId\": \"u1\"}"})";
+  CommandResult first = GrpcurlAt(ingest_address_, publish_token_,
+                                  {"argus.webhooks.v1.EventIngest/Publish"}, publish);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  nlohmann::json published = nlohmann::json::parse(first.out);
+  EXPECT_EQ(published["fanout"], 1);
+  CommandResult again = GrpcurlAt(ingest_address_, publish_token_,
+                                  {"argus.webhooks.v1.EventIngest/Publish"}, publish);
+  nlohmann::json duplicate = nlohmann::json::parse(again.out);
+  EXPECT_EQ(duplicate["eventId"], published["eventId"]);
+  EXPECT_EQ(duplicate["duplicate"], true);
+  EXPECT_EQ(db_.QueryValue("SELECT payload FROM events"), "{\"userId\": \"u1\"}");
+  // An admin token cannot publish.
+  CommandResult denied = GrpcurlAt(ingest_address_, token_,
+                                   {"argus.webhooks.v1.EventIngest/Publish"}, publish);
+  EXPECT_TRUE(absl::StrContains(denied.err, "Code: PermissionDenied")) << denied.err;
 }
 
 }  // namespace
