@@ -52,10 +52,15 @@ std::unique_ptr<grpc::ClientContext> ServiceHarness::Context(const std::string& 
 }
 
 bool WaitUntilServing(const std::string& address, absl::Duration timeout) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto health = grpc::health::v1::Health::NewStub(channel);
   absl::Time deadline = absl::Now() + timeout;
+  // A fresh channel per try with its own subchannel: a channel that met a
+  // refused connection waits out gRPC's reconnect backoff (seconds) before
+  // it tries again, far longer than a process takes to start.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   while (absl::Now() < deadline) {
+    auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    auto health = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
     grpc::health::v1::HealthCheckResponse response;
@@ -63,7 +68,7 @@ bool WaitUntilServing(const std::string& address, absl::Duration timeout) {
         response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
       return true;
     }
-    absl::SleepFor(absl::Milliseconds(50));
+    absl::SleepFor(absl::Milliseconds(20));
   }
   return false;
 }

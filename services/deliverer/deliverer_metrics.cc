@@ -1,0 +1,79 @@
+#include "services/deliverer/deliverer_metrics.h"
+
+namespace argus {
+namespace {
+
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900};
+  return kBuckets;
+}
+
+}  // namespace
+
+DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
+    : attempts_(prometheus::BuildCounter()
+                    .Name("argus_webhook_delivery_attempts_total")
+                    .Help("HTTP delivery attempts, by result and endpoint format.")
+                    .Register(r)),
+      finished_(prometheus::BuildCounter()
+                    .Name("argus_webhook_deliveries_finished_total")
+                    .Help("Deliveries that reached a final state, by outcome.")
+                    .Register(r)),
+      attempt_seconds_(prometheus::BuildHistogram()
+                           .Name("argus_webhook_attempt_duration_seconds")
+                           .Help("Duration of one delivery attempt.")
+                           .Register(r)
+                           .Add({}, LatencyBuckets())),
+      end_to_end_seconds_(prometheus::BuildHistogram()
+                              .Name("argus_webhook_end_to_end_seconds")
+                              .Help("From event creation to successful delivery.")
+                              .Register(r)
+                              .Add({}, LatencyBuckets())),
+      queue_depth_(prometheus::BuildGauge()
+                       .Name("argus_webhook_queue_depth")
+                       .Help("Deliveries waiting (pending) or being sent (in_flight), all replicas.")
+                       .Register(r)),
+      inflight_(prometheus::BuildGauge()
+                    .Name("argus_webhook_inflight")
+                    .Help("HTTP requests on the wire from this replica.")
+                    .Register(r)
+                    .Add({})),
+      oldest_due_(prometheus::BuildGauge()
+                      .Name("argus_webhook_oldest_due_seconds")
+                      .Help("Age of the oldest due delivery not yet claimed.")
+                      .Register(r)
+                      .Add({})) {
+  for (const char* result :
+       {"success", "http_error", "timeout", "network", "dns", "tls", "ssrf_blocked"}) {
+    for (const char* format : {"native", "slack", "discord"}) {
+      attempts_.Add({{"result", result}, {"format", format}});
+    }
+  }
+  for (const char* outcome : {"succeeded", "failed", "cancelled"}) {
+    finished_.Add({{"outcome", outcome}});
+  }
+  QueueDepth(0, 0, 0);
+}
+
+void DelivererMetrics::Attempt(const std::string& result, const std::string& format,
+                               double seconds) {
+  attempts_.Add({{"result", result}, {"format", format}}).Increment();
+  attempt_seconds_.Observe(seconds);
+}
+
+void DelivererMetrics::Finished(const std::string& outcome) {
+  finished_.Add({{"outcome", outcome}}).Increment();
+}
+
+void DelivererMetrics::EndToEnd(double seconds) { end_to_end_seconds_.Observe(seconds); }
+
+void DelivererMetrics::QueueDepth(double pending, double in_flight, double oldest_due_seconds) {
+  queue_depth_.Add({{"state", "pending"}}).Set(pending);
+  queue_depth_.Add({{"state", "in_flight"}}).Set(in_flight);
+  oldest_due_.Set(oldest_due_seconds);
+}
+
+void DelivererMetrics::InFlight(double n) { inflight_.Set(n); }
+
+}  // namespace argus

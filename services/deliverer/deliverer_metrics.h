@@ -1,0 +1,44 @@
+#ifndef ARGUS_SERVICES_DELIVERER_DELIVERER_METRICS_H_
+#define ARGUS_SERVICES_DELIVERER_DELIVERER_METRICS_H_
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <string>
+
+namespace argus {
+
+// The deliverer's metrics, names as DESIGN.md fixes them:
+//   argus_webhook_delivery_attempts_total{result,format}
+//   argus_webhook_deliveries_finished_total{outcome}
+//   argus_webhook_attempt_duration_seconds, argus_webhook_end_to_end_seconds
+//   argus_webhook_queue_depth{state}, argus_webhook_inflight
+// plus argus_webhook_oldest_due_seconds (age of the oldest due, unclaimed
+// delivery), for the "queue is falling behind" alert.
+class DelivererMetrics {
+ public:
+  explicit DelivererMetrics(prometheus::Registry& registry);
+
+  // `result`: success, http_error, timeout, network, dns, tls, ssrf_blocked.
+  // `format`: native, slack, discord.
+  void Attempt(const std::string& result, const std::string& format, double seconds);
+  void Finished(const std::string& outcome);  // succeeded, failed, cancelled
+  void EndToEnd(double seconds);
+  void QueueDepth(double pending, double in_flight, double oldest_due_seconds);
+  void InFlight(double n);
+
+ private:
+  prometheus::Family<prometheus::Counter>& attempts_;
+  prometheus::Family<prometheus::Counter>& finished_;
+  prometheus::Histogram& attempt_seconds_;
+  prometheus::Histogram& end_to_end_seconds_;
+  prometheus::Family<prometheus::Gauge>& queue_depth_;
+  prometheus::Gauge& inflight_;
+  prometheus::Gauge& oldest_due_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SERVICES_DELIVERER_DELIVERER_METRICS_H_

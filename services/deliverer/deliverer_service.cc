@@ -1,0 +1,49 @@
+#include "services/deliverer/deliverer_service.h"
+
+#include "common/proto_time.h"
+#include "common/unary_call.h"
+
+namespace argus {
+
+DelivererService::DelivererService(Dispatcher* dispatcher, Authenticator* auth,
+                                   WorkerPool* workers, std::string replica_id)
+    : dispatcher_(dispatcher), auth_(auth), workers_(workers), replica_id_(std::move(replica_id)) {}
+
+absl::Status DelivererService::Authorize(const grpc::CallbackServerContext& context) {
+  // The internal token must name an org; an operator's admin token needs none.
+  absl::StatusOr<Caller> caller = auth_->Authenticate(context, kScopeAdmin);
+  return caller.ok() ? absl::OkStatus() : caller.status();
+}
+
+void DelivererService::FillStatus(v1::DelivererStatus* out) {
+  Dispatcher::Status s = dispatcher_->GetStatus();
+  out->set_replica_id(replica_id_);
+  out->set_in_flight(s.in_flight);
+  out->set_claimed(s.claimed);
+  SetDuration(s.lag, out->mutable_lag());
+  out->set_draining(s.draining);
+  out->set_delivered(s.delivered);
+}
+
+grpc::ServerUnaryReactor* DelivererService::GetStatus(grpc::CallbackServerContext* context,
+                                                      const v1::GetStatusRequest* request,
+                                                      v1::DelivererStatus* response) {
+  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+    if (absl::Status s = Authorize(*context); !s.ok()) return s;
+    FillStatus(response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DelivererService::Drain(grpc::CallbackServerContext* context,
+                                                  const v1::DrainRequest* request,
+                                                  v1::DrainResponse* response) {
+  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+    if (absl::Status s = Authorize(*context); !s.ok()) return s;
+    dispatcher_->Drain();
+    FillStatus(response->mutable_status());
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace argus

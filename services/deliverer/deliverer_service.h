@@ -1,0 +1,42 @@
+#ifndef ARGUS_SERVICES_DELIVERER_DELIVERER_SERVICE_H_
+#define ARGUS_SERVICES_DELIVERER_DELIVERER_SERVICE_H_
+
+#include <functional>
+
+#include "argus/webhooks/v1/deliverer.grpc.pb.h"
+#include "common/auth.h"
+#include "common/worker_pool.h"
+#include "services/deliverer/dispatcher.h"
+
+namespace argus {
+
+namespace v1 = ::argus::webhooks::v1;
+
+// argus.webhooks.v1.Deliverer: this replica's status, and Drain. Needs an
+// `admin` token (any org: the replica serves every org) or the internal
+// token.
+class DelivererService final : public v1::Deliverer::CallbackService {
+ public:
+  DelivererService(Dispatcher* dispatcher, Authenticator* auth, WorkerPool* workers,
+                   std::string replica_id);
+
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const v1::GetStatusRequest* request,
+                                      v1::DelivererStatus* response) override;
+  grpc::ServerUnaryReactor* Drain(grpc::CallbackServerContext* context,
+                                  const v1::DrainRequest* request,
+                                  v1::DrainResponse* response) override;
+
+ private:
+  void FillStatus(v1::DelivererStatus* out);
+  absl::Status Authorize(const grpc::CallbackServerContext& context);
+
+  Dispatcher* dispatcher_;
+  Authenticator* auth_;
+  WorkerPool* workers_;
+  const std::string replica_id_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SERVICES_DELIVERER_DELIVERER_SERVICE_H_

@@ -1,0 +1,242 @@
+#include "services/deliverer/delivery_store.h"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace argus {
+namespace {
+
+using Json = nlohmann::json;
+
+// Claims and reads in one statement. Deliveries of paused or disabled
+// endpoints stay pending until the endpoint is resumed.
+constexpr char kClaim[] = R"sql(
+WITH due AS (
+  SELECT d.id FROM deliveries d
+  WHERE d.state = 1 AND d.next_attempt_at <= now()
+    AND NOT (d.endpoint_id = ANY($3::uuid[]))
+    AND EXISTS (SELECT 1 FROM endpoints ep WHERE ep.id = d.endpoint_id AND ep.state = 1
+                AND ep.deleted_at IS NULL)
+  ORDER BY d.next_attempt_at
+  LIMIT $2
+  FOR UPDATE OF d SKIP LOCKED),
+claimed AS (
+  UPDATE deliveries d SET state = 2, attempts = d.attempts + 1, lease_owner = $1,
+    lease_expires_at = now() + $4 * interval '1 millisecond'
+  FROM due WHERE d.id = due.id
+  RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.org_id)
+SELECT c.id::text, c.endpoint_id::text, c.attempts, e.id::text, e.type, o.slug,
+       coalesce(e.project, ''), (extract(epoch from e.created_at) * 1000000)::bigint, e.payload,
+       ep.url, ep.format, ep.headers::text,
+       coalesce(array_to_json(ep.retry_schedule_ms)::text, '[]'), ep.rate_limit_per_second,
+       coalesce((SELECT json_agg(encode(s.sealed, 'base64') ORDER BY s.version DESC)
+                 FROM endpoint_secrets s
+                 WHERE s.endpoint_id = ep.id AND (s.expires_at IS NULL OR s.expires_at > now())),
+                '[]')::text
+FROM claimed c
+JOIN events e ON e.id = c.event_id
+JOIN endpoints ep ON ep.id = c.endpoint_id
+JOIN orgs o ON o.id = c.org_id)sql";
+
+constexpr char kInsertAttempts[] = R"sql(
+INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_us, status_code, error,
+                               response_body, request_headers)
+SELECT r.id, r.attempt, 'epoch'::timestamptz + r.started_us * interval '1 microsecond',
+       r.duration_us, r.status, r.error, r.body, r.headers
+FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, attempt int, started_us bigint, duration_us bigint,
+                                        status int, error text, body text, headers jsonb)
+ON CONFLICT (delivery_id, attempt) DO NOTHING)sql";
+
+constexpr char kUpdateDeliveries[] = R"sql(
+UPDATE deliveries d SET
+  state = r.state,
+  next_attempt_at = CASE WHEN r.state = 1
+                         THEN 'epoch'::timestamptz + r.next_us * interval '1 microsecond'
+                         ELSE d.next_attempt_at END,
+  lease_owner = NULL, lease_expires_at = NULL,
+  last_status_code = r.status, last_error = r.error,
+  finished_at = CASE WHEN r.state IN (3, 4) THEN now() END
+FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, state smallint, next_us bigint, status int,
+                                        error text)
+WHERE d.id = r.id AND d.state = 2 AND d.lease_owner = $2)sql";
+
+constexpr char kUpdateEndpoints[] = R"sql(
+UPDATE endpoints ep SET
+  last_attempt_at = 'epoch'::timestamptz + r.at_us * interval '1 microsecond',
+  last_status_code = r.status, last_error = r.error,
+  last_success_at = CASE WHEN r.success
+                         THEN 'epoch'::timestamptz + r.at_us * interval '1 microsecond'
+                         ELSE ep.last_success_at END,
+  consecutive_failures = CASE WHEN r.success THEN 0 ELSE ep.consecutive_failures + r.failures END,
+  state = CASE WHEN r.disable AND ep.state = 1 THEN 3 ELSE ep.state END,
+  disabled_reason = CASE WHEN r.disable AND ep.state = 1 THEN r.reason ELSE ep.disabled_reason END
+FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at_us bigint, status int, error text,
+                                        success bool, failures int, disable bool, reason text)
+WHERE ep.id = r.id
+RETURNING ep.org_id::text, r.disable)sql";
+
+// Same contract as the registry's: subscriptions of the org changed.
+constexpr char kEndpointsChanged[] = R"sql(
+WITH bumped AS (
+  UPDATE orgs SET endpoints_version = endpoints_version + 1 WHERE id = $1::uuid RETURNING id)
+SELECT pg_notify('argus_endpoints', id::text) FROM bumped)sql";
+
+constexpr char kExpireLeases[] = R"sql(
+UPDATE deliveries SET state = 1, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
+  lease_expires_at = NULL, next_attempt_at = now()
+WHERE state = 2 AND lease_expires_at < now())sql";
+
+constexpr char kRelease[] = R"sql(
+UPDATE deliveries SET state = 1, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
+  lease_expires_at = NULL
+WHERE id = ANY($1::uuid[]) AND state = 2 AND lease_owner = $2)sql";
+
+constexpr char kStats[] = R"sql(
+SELECT count(*) FILTER (WHERE state = 1 AND next_attempt_at <= now()),
+       count(*) FILTER (WHERE state = 1 AND next_attempt_at > now()),
+       count(*) FILTER (WHERE state = 2),
+       coalesce(extract(epoch from now() - min(next_attempt_at) FILTER (
+         WHERE state = 1 AND next_attempt_at <= now())), 0)
+FROM deliveries WHERE state IN (1, 2))sql";
+
+std::string UuidArray(const std::vector<std::string>& ids) {
+  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");  // UUIDs need no quoting
+}
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+
+}  // namespace
+
+absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
+    const std::string& replica, int limit, absl::Duration lease,
+    const std::vector<std::string>& skip_endpoints) {
+  std::vector<ClaimedDelivery> out;
+  absl::Status status = pool_->Run("claim", [&](pqxx::connection& c) {
+    out.clear();
+    pqxx::work tx(c);
+    pqxx::result rows = tx.exec_params(kClaim, replica, limit, UuidArray(skip_endpoints),
+                                       absl::ToInt64Milliseconds(lease));
+    tx.commit();
+    for (const auto& row : rows) {
+      ClaimedDelivery d;
+      d.delivery_id = row[0].as<std::string>();
+      d.endpoint_id = row[1].as<std::string>();
+      d.attempt = row[2].as<int>();
+      d.event.id = row[3].as<std::string>();
+      d.event.type = row[4].as<std::string>();
+      d.event.org = row[5].as<std::string>();
+      d.event.project = row[6].as<std::string>();
+      d.event.created = absl::FromUnixMicros(row[7].as<int64_t>());
+      d.event.data_json = row[8].as<std::string>();
+      d.url = row[9].as<std::string>();
+      d.format = row[10].as<int>();
+      d.headers = Json::parse(row[11].as<std::string>()).get<std::map<std::string, std::string>>();
+      for (int64_t ms : Json::parse(row[12].as<std::string>()).get<std::vector<int64_t>>()) {
+        d.retry_schedule.push_back(absl::Milliseconds(ms));
+      }
+      d.rate_limit_per_second = row[13].as<uint32_t>();
+      for (const std::string& b64 :
+           Json::parse(row[14].as<std::string>()).get<std::vector<std::string>>()) {
+        std::string sealed;
+        if (absl::Base64Unescape(b64, &sealed)) d.sealed_secrets.push_back(std::move(sealed));
+      }
+      out.push_back(std::move(d));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status DeliveryStore::Record(const std::string& replica,
+                                   const std::vector<AttemptRecord>& records) {
+  Json attempts = Json::array();
+  Json deliveries = Json::array();
+  // The latest attempt per endpoint, and how many failures it had in this batch.
+  std::map<std::string, Json> endpoints;
+  for (const AttemptRecord& r : records) {
+    attempts.push_back({{"id", r.delivery_id},
+                        {"attempt", r.attempt},
+                        {"started_us", Micros(r.started)},
+                        {"duration_us", absl::ToInt64Microseconds(r.duration)},
+                        {"status", r.status_code},
+                        {"error", r.error},
+                        {"body", r.response_body},
+                        {"headers", r.request_headers}});
+    int state = r.verdict == DeliveryVerdict::kSucceeded ? 3
+                : r.verdict == DeliveryVerdict::kRetry   ? 1
+                                                         : 4;
+    deliveries.push_back({{"id", r.delivery_id},
+                          {"state", state},
+                          {"next_us", Micros(r.next_attempt_at)},
+                          {"status", r.status_code},
+                          {"error", r.error}});
+    bool success = r.verdict == DeliveryVerdict::kSucceeded;
+    Json& e = endpoints[r.endpoint_id];
+    int failures = (e.is_null() ? 0 : e["failures"].get<int>()) + (success ? 0 : 1);
+    bool disable = (!e.is_null() && e["disable"].get<bool>()) || r.disable_endpoint;
+    std::string reason = r.disable_endpoint ? r.disable_reason
+                         : e.is_null()      ? ""
+                                            : e["reason"].get<std::string>();
+    e = {{"id", r.endpoint_id}, {"at_us", Micros(r.started + r.duration)},
+         {"status", r.status_code}, {"error", r.error}, {"success", success},
+         {"failures", failures}, {"disable", disable}, {"reason", reason}};
+  }
+  Json endpoint_rows = Json::array();
+  for (auto& [id, row] : endpoints) endpoint_rows.push_back(row);
+
+  return pool_->Run("record_attempts", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params0(kInsertAttempts, attempts.dump());
+    tx.exec_params0(kUpdateDeliveries, deliveries.dump(), replica);
+    for (const auto& row : tx.exec_params(kUpdateEndpoints, endpoint_rows.dump())) {
+      if (row[1].as<bool>()) tx.exec_params(kEndpointsChanged, row[0].as<std::string>());
+    }
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> DeliveryStore::ExpireLeases() {
+  int64_t n = 0;
+  absl::Status status = pool_->Run("expire_leases", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    n = tx.exec0(kExpireLeases).affected_rows();
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return n;
+}
+
+absl::Status DeliveryStore::Release(const std::string& replica,
+                                    const std::vector<std::string>& delivery_ids) {
+  if (delivery_ids.empty()) return absl::OkStatus();
+  return pool_->Run("release", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params0(kRelease, UuidArray(delivery_ids), replica);
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<QueueStats> DeliveryStore::Stats() {
+  QueueStats s;
+  absl::Status status = pool_->Run("queue_stats", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    pqxx::row row = tx.exec1(kStats);
+    s.pending_due = row[0].as<int64_t>();
+    s.pending_later = row[1].as<int64_t>();
+    s.in_flight = row[2].as<int64_t>();
+    s.oldest_due_age = absl::Seconds(row[3].as<double>());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return s;
+}
+
+}  // namespace argus

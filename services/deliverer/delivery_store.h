@@ -1,0 +1,87 @@
+#ifndef ARGUS_SERVICES_DELIVERER_DELIVERY_STORE_H_
+#define ARGUS_SERVICES_DELIVERER_DELIVERY_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/pg_pool.h"
+#include "common/retry_policy.h"
+#include "common/webhook_payloads.h"
+
+namespace argus {
+
+// A delivery this replica holds a lease on, with everything needed to send
+// it: no further look-ups of events, endpoints or secrets.
+struct ClaimedDelivery {
+  std::string delivery_id;
+  std::string endpoint_id;
+  int attempt = 1;  // the number of the attempt about to be made
+  EventEnvelope event;
+  std::string url;
+  int format = 1;  // argus.webhooks.v1.Format
+  std::map<std::string, std::string> headers;
+  std::vector<absl::Duration> retry_schedule;  // empty = default
+  uint32_t rate_limit_per_second = 0;
+  std::vector<std::string> sealed_secrets;  // live signing secrets, newest first
+};
+
+// One finished attempt and what follows from it.
+struct AttemptRecord {
+  std::string delivery_id;
+  std::string endpoint_id;
+  int attempt = 1;
+  absl::Time started;
+  absl::Duration duration;
+  int status_code = 0;
+  std::string error;
+  std::string response_body;  // at most 1 KiB
+  std::map<std::string, std::string> request_headers;  // signatures removed
+  DeliveryVerdict verdict = DeliveryVerdict::kFailed;
+  absl::Time next_attempt_at;  // kRetry
+  bool disable_endpoint = false;
+  std::string disable_reason;
+};
+
+struct QueueStats {
+  int64_t pending_due = 0;     // pending and due now
+  int64_t pending_later = 0;   // pending, waiting for a retry time
+  int64_t in_flight = 0;
+  absl::Duration oldest_due_age;  // of the oldest pending delivery that is due
+};
+
+// All SQL of the deliverer.
+class DeliveryStore {
+ public:
+  explicit DeliveryStore(PgPool* pool) : pool_(pool) {}
+
+  // Leases up to `limit` due deliveries of enabled endpoints not in
+  // `skip_endpoints` to `replica` for `lease` (FOR UPDATE SKIP LOCKED, oldest
+  // first), in one statement.
+  absl::StatusOr<std::vector<ClaimedDelivery>> Claim(const std::string& replica, int limit,
+                                                     absl::Duration lease,
+                                                     const std::vector<std::string>& skip_endpoints);
+
+  // Writes a batch of finished attempts in one transaction: the attempt rows,
+  // each delivery's new state (only where `replica` still holds the lease),
+  // the endpoints' last-delivery summaries, and 410 disables.
+  absl::Status Record(const std::string& replica, const std::vector<AttemptRecord>& records);
+
+  // Returns deliveries whose lease expired (a dead replica) to pending.
+  absl::StatusOr<int64_t> ExpireLeases();
+
+  // Gives deliveries this replica claimed but never sent back to pending.
+  absl::Status Release(const std::string& replica, const std::vector<std::string>& delivery_ids);
+
+  absl::StatusOr<QueueStats> Stats();
+
+ private:
+  PgPool* pool_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SERVICES_DELIVERER_DELIVERY_STORE_H_

@@ -1,0 +1,384 @@
+#include "services/deliverer/dispatcher.h"
+
+#include <algorithm>
+#include <pqxx/pqxx>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/signing.h"
+#include "common/webhook_payloads.h"
+
+namespace argus {
+namespace {
+
+constexpr char kWakeChannel[] = "argus_deliveries";
+constexpr int kMaxRecordBatch = 500;
+
+const char* FormatName(int format) {
+  switch (format) {
+    case 2:
+      return "slack";
+    case 3:
+      return "discord";
+    default:
+      return "native";
+  }
+}
+
+// Metrics know fewer results than the delivery log: a refused connection is
+// a network failure there.
+std::string MetricResult(const std::string& tag) {
+  if (tag == "connect" || tag == "signing") return "network";
+  return tag;
+}
+
+class WakeReceiver : public pqxx::notification_receiver {
+ public:
+  WakeReceiver(pqxx::connection& conn, std::function<void()> wake)
+      : pqxx::notification_receiver(conn, kWakeChannel), wake_(std::move(wake)) {}
+  void operator()(const std::string&, int) override { wake_(); }
+
+ private:
+  std::function<void()> wake_;
+};
+
+}  // namespace
+
+Dispatcher::Dispatcher(Options options, DeliveryStore* store, HttpSender* sender,
+                       const SecretBox* secrets, DelivererMetrics* metrics,
+                       std::string database_url)
+    : options_(std::move(options)),
+      store_(store),
+      sender_(sender),
+      secrets_(secrets),
+      metrics_(metrics),
+      database_url_(std::move(database_url)) {}
+
+Dispatcher::~Dispatcher() {
+  Drain();
+  stopped_ = true;
+  if (listener_.joinable()) listener_.join();
+}
+
+void Dispatcher::Start() {
+  absl::Time now = absl::Now();
+  next_claim_ = next_expire_ = next_stats_ = now;
+  loop_ = std::thread([this] { Loop(); });
+  listener_ = std::thread([this] { Listen(); });
+}
+
+void Dispatcher::Drain() {
+  draining_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.draining = true;
+  }
+  Wake();
+  if (loop_.joinable()) loop_.join();
+}
+
+Dispatcher::Status Dispatcher::GetStatus() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void Dispatcher::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_one();
+}
+
+void Dispatcher::Listen() {
+  while (!stopped_) {
+    try {
+      pqxx::connection conn(database_url_);
+      WakeReceiver receiver(conn, [this] { Wake(); });
+      Wake();  // anything published while we were not listening
+      while (!stopped_) conn.await_notification(0, 250000);
+    } catch (const std::exception& e) {
+      LogWarning("delivery wake-up listener reconnecting", {{"error", e.what()}});
+      for (int i = 0; i < 10 && !stopped_; ++i) absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+}
+
+void Dispatcher::Loop() {
+  for (;;) {
+    std::deque<Completion> done;
+    bool woken;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done.swap(completions_);
+      woken = woken_;
+      woken_ = false;
+    }
+    for (Completion& c : done) {
+      Lane& lane = lanes_[c.delivery.endpoint_id];
+      --lane.in_flight;
+      --sending_;
+      unflushed_.push_back(Decide(c));
+    }
+    Flush();
+
+    absl::Time now = absl::Now();
+    bool draining = draining_;
+    if (!draining && (woken || now >= next_claim_)) ClaimMore(now);
+    absl::Time next_send = DispatchReady(now);
+    Periodic(now);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.in_flight = sending_;
+      status_.claimed = sending_ + waiting_;
+    }
+    metrics_->InFlight(sending_);
+
+    if (draining && sending_ == 0) {
+      ReleaseWaiting();
+      Flush();
+      return;
+    }
+    absl::Time wake_at = std::min({next_claim_, next_send, next_expire_, next_stats_});
+    if (draining) wake_at = now + absl::Milliseconds(50);
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_until(lock, absl::ToChronoTime(wake_at),
+                   [this] { return woken_ || !completions_.empty(); });
+  }
+}
+
+void Dispatcher::ClaimMore(absl::Time now) {
+  int capacity = options_.max_in_flight - sending_ - waiting_;
+  next_claim_ = now + options_.poll_interval;
+  if (capacity <= 0) return;
+  // Endpoints with a full local queue get nothing more until it drains: one
+  // slow endpoint cannot fill this replica with work it cannot send.
+  std::vector<std::string> saturated;
+  for (const auto& [id, lane] : lanes_) {
+    if (static_cast<int>(lane.waiting.size()) >= options_.per_endpoint_in_flight) {
+      saturated.push_back(id);
+    }
+  }
+  int limit = std::min(capacity, options_.claim_batch);
+  absl::StatusOr<std::vector<ClaimedDelivery>> claimed =
+      store_->Claim(options_.replica_id, limit, options_.lease, saturated);
+  if (!claimed.ok()) {
+    LogWarning("claim failed", {{"error", std::string(claimed.status().message())}});
+    return;
+  }
+  // A full batch means more is probably due: claim again right away.
+  if (static_cast<int>(claimed->size()) == limit) next_claim_ = now;
+  for (ClaimedDelivery& d : *claimed) {
+    Lane& lane = lanes_[d.endpoint_id];
+    if (lane.waiting.empty() && lane.in_flight == 0) {
+      lane.tokens = std::max<double>(1, d.rate_limit_per_second);
+      lane.refilled = now;
+    }
+    lane.waiting.push_back(std::move(d));
+    ++waiting_;
+  }
+}
+
+absl::Time Dispatcher::DispatchReady(absl::Time now) {
+  absl::Time next = absl::InfiniteFuture();
+  for (auto it = lanes_.begin(); it != lanes_.end();) {
+    Lane& lane = it->second;
+    while (!lane.waiting.empty() && lane.in_flight < options_.per_endpoint_in_flight) {
+      uint32_t rate = lane.waiting.front().rate_limit_per_second;
+      if (rate > 0) {
+        lane.tokens = std::min<double>(
+            rate, lane.tokens + rate * absl::ToDoubleSeconds(now - lane.refilled));
+        lane.refilled = now;
+        if (lane.tokens < 1) {
+          next = std::min(next, now + absl::Seconds((1 - lane.tokens) / rate));
+          break;
+        }
+        lane.tokens -= 1;
+      }
+      ClaimedDelivery d = std::move(lane.waiting.front());
+      lane.waiting.pop_front();
+      --waiting_;
+      ++lane.in_flight;
+      ++sending_;
+      Send(std::move(d));
+    }
+    if (lane.waiting.empty() && lane.in_flight == 0) {
+      lanes_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  return next;
+}
+
+void Dispatcher::Send(ClaimedDelivery d) {
+  HttpRequest req;
+  req.url = d.url;
+  req.timeout = options_.request_timeout;
+  std::map<std::string, std::string> logged;
+  auto add = [&](const std::string& name, const std::string& value, bool log_value) {
+    req.headers.push_back(absl::StrCat(name, ": ", value));
+    logged[name] = log_value ? value : "[redacted]";
+  };
+  add("content-type", "application/json", true);
+  add("user-agent", "Argus-Webhooks/1", true);
+  add("argus-event", d.event.type, true);
+  add("argus-delivery", d.event.id, true);
+  // Custom headers often carry the receiver's credentials: sent, never logged.
+  for (const auto& [name, value] : d.headers) add(name, value, false);
+
+  std::string signing_error;
+  switch (d.format) {
+    case 2:
+      req.body = RenderSlackBody(d.event);
+      break;
+    case 3:
+      req.body = RenderDiscordBody(d.event);
+      break;
+    default: {
+      req.body = RenderNativeBody(d.event);
+      std::vector<std::string> secrets;
+      for (const std::string& sealed : d.sealed_secrets) {
+        absl::StatusOr<std::string> secret = secrets_->Open(sealed, d.endpoint_id);
+        if (secret.ok()) secrets.push_back(*std::move(secret));
+      }
+      absl::StatusOr<SignatureHeaders> sig =
+          SignNative(req.body, d.event.id, absl::ToUnixSeconds(absl::Now()), secrets);
+      if (!sig.ok()) {
+        signing_error = "no usable signing secret (check --secret_key)";
+        break;
+      }
+      req.headers.push_back("argus-signature: " + sig->argus_signature);
+      req.headers.push_back("x-argus-signature: " + sig->x_argus_signature);
+      req.headers.push_back("webhook-signature: " + sig->webhook_signature);
+      add("webhook-id", sig->webhook_id, true);
+      add("webhook-timestamp", sig->webhook_timestamp, true);
+    }
+  }
+  if (!signing_error.empty()) {
+    LogError("cannot sign delivery", {{"delivery", d.delivery_id}, {"endpoint", d.endpoint_id}});
+    Completion c{std::move(d), std::move(logged), {}};
+    c.result.error = "signing";
+    c.result.body = signing_error;
+    c.result.started = absl::Now();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      completions_.push_back(std::move(c));
+    }
+    Wake();
+    return;
+  }
+  auto shared = std::make_shared<Completion>(Completion{std::move(d), std::move(logged), {}});
+  sender_->Send(std::move(req), [this, shared](HttpResult result) {
+    shared->result = std::move(result);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      completions_.push_back(std::move(*shared));
+    }
+    cv_.notify_one();
+  });
+}
+
+AttemptRecord Dispatcher::Decide(Completion& c) {
+  static thread_local absl::BitGen rng;
+  AttemptOutcome outcome{c.result.status_code, c.result.error, std::nullopt};
+  absl::Time now = absl::Now();
+  if ((c.result.status_code == 429 || c.result.status_code == 503) && c.result.retry_after) {
+    outcome.retry_after = ParseRetryAfter(*c.result.retry_after, now);
+  }
+  Decision decision = DecideNext(outcome, c.delivery.attempt, c.delivery.retry_schedule,
+                                 absl::Uniform(rng, -1.0, 1.0));
+  AttemptRecord r;
+  r.delivery_id = c.delivery.delivery_id;
+  r.endpoint_id = c.delivery.endpoint_id;
+  r.attempt = c.delivery.attempt;
+  r.started = c.result.started;
+  r.duration = c.result.duration;
+  r.status_code = c.result.status_code;
+  r.error = c.result.error;
+  r.response_body = std::move(c.result.body);
+  r.request_headers = std::move(c.request_headers);
+  r.verdict = decision.verdict;
+  r.next_attempt_at = now + decision.delay;
+  r.disable_endpoint = decision.disable_endpoint;
+  r.disable_reason = decision.disable_reason;
+
+  metrics_->Attempt(MetricResult(ResultTag(outcome)), FormatName(c.delivery.format),
+                    absl::ToDoubleSeconds(c.result.duration));
+  if (decision.verdict == DeliveryVerdict::kSucceeded) {
+    metrics_->Finished("succeeded");
+    metrics_->EndToEnd(absl::ToDoubleSeconds(now - c.delivery.event.created));
+    std::lock_guard<std::mutex> lock(mu_);
+    ++status_.delivered;
+  } else if (decision.verdict == DeliveryVerdict::kFailed) {
+    metrics_->Finished("failed");
+  }
+  if (decision.verdict == DeliveryVerdict::kRetry) {
+    // Our own retries are the ones we know to be due then.
+    next_claim_ = std::min(next_claim_, r.next_attempt_at);
+  }
+  if (decision.disable_endpoint) {
+    LogWarning("endpoint disabled", {{"endpoint", r.endpoint_id}, {"reason", r.disable_reason}});
+  }
+  return r;
+}
+
+void Dispatcher::Flush() {
+  while (!unflushed_.empty()) {
+    size_t n = std::min<size_t>(unflushed_.size(), kMaxRecordBatch);
+    std::vector<AttemptRecord> batch(std::make_move_iterator(unflushed_.begin()),
+                                     std::make_move_iterator(unflushed_.begin() + n));
+    absl::Status s = store_->Record(options_.replica_id, batch);
+    if (!s.ok()) {
+      // Keep them; the next loop tries again. If we never manage, the leases
+      // expire and another replica sends again: at least once, never lost.
+      std::move(batch.begin(), batch.end(), unflushed_.begin());
+      LogWarning("recording results failed", {{"error", std::string(s.message())}});
+      return;
+    }
+    unflushed_.erase(unflushed_.begin(), unflushed_.begin() + n);
+  }
+}
+
+void Dispatcher::Periodic(absl::Time now) {
+  if (now >= next_expire_) {
+    next_expire_ = now + std::max(absl::Seconds(1), options_.lease / 4);
+    absl::StatusOr<int64_t> expired = store_->ExpireLeases();
+    if (expired.ok() && *expired > 0) {
+      LogInfo("expired leases returned to pending", {{"count", absl::StrCat(*expired)}});
+      next_claim_ = now;
+    }
+  }
+  if (now >= next_stats_) {
+    next_stats_ = now + absl::Seconds(2);
+    absl::StatusOr<QueueStats> stats = store_->Stats();
+    if (stats.ok()) {
+      metrics_->QueueDepth(static_cast<double>(stats->pending_due + stats->pending_later),
+                           static_cast<double>(stats->in_flight),
+                           absl::ToDoubleSeconds(stats->oldest_due_age));
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.lag = stats->oldest_due_age;
+    }
+  }
+}
+
+void Dispatcher::ReleaseWaiting() {
+  std::vector<std::string> ids;
+  for (auto& [endpoint, lane] : lanes_) {
+    for (const ClaimedDelivery& d : lane.waiting) ids.push_back(d.delivery_id);
+    lane.waiting.clear();
+  }
+  waiting_ = 0;
+  lanes_.clear();
+  absl::Status s = store_->Release(options_.replica_id, ids);
+  if (!s.ok()) {
+    LogWarning("releasing claimed deliveries failed; their leases will expire",
+               {{"error", std::string(s.message())}});
+  } else if (!ids.empty()) {
+    LogInfo("released unsent deliveries", {{"count", absl::StrCat(ids.size())}});
+  }
+}
+
+}  // namespace argus

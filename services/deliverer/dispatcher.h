@@ -1,0 +1,117 @@
+#ifndef ARGUS_SERVICES_DELIVERER_DISPATCHER_H_
+#define ARGUS_SERVICES_DELIVERER_DISPATCHER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "common/secret_box.h"
+#include "services/deliverer/deliverer_metrics.h"
+#include "services/deliverer/delivery_store.h"
+#include "services/deliverer/http_sender.h"
+
+namespace argus {
+
+// One replica's delivery loop. Claims due deliveries in batches (woken by
+// NOTIFY argus_deliveries, polling as a fallback), sends them through the
+// HttpSender with a per-endpoint in-flight cap and rate limit, decides
+// success / retry / failure per attempt, and writes results back in batches.
+// Also returns expired leases of dead replicas to pending. No replica talks
+// to another: everything goes through PostgreSQL.
+class Dispatcher {
+ public:
+  struct Options {
+    std::string replica_id;
+    int claim_batch = 100;
+    int max_in_flight = 256;           // claimed and not finished, this replica
+    int per_endpoint_in_flight = 16;   // requests on the wire to one endpoint
+    absl::Duration lease = absl::Seconds(60);
+    absl::Duration poll_interval = absl::Seconds(1);
+    absl::Duration request_timeout = absl::Seconds(10);
+  };
+
+  struct Status {
+    int in_flight = 0;
+    int claimed = 0;
+    absl::Duration lag;
+    bool draining = false;
+    int64_t delivered = 0;
+  };
+
+  Dispatcher(Options options, DeliveryStore* store, HttpSender* sender, const SecretBox* secrets,
+             DelivererMetrics* metrics, std::string database_url);
+  ~Dispatcher();  // drains
+
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  void Start();
+  // Stops claiming, lets requests on the wire finish, gives claimed but
+  // unsent deliveries back, writes every result. Blocks until done.
+  // Idempotent.
+  void Drain();
+  Status GetStatus();
+
+ private:
+  struct Lane {
+    std::deque<ClaimedDelivery> waiting;
+    int in_flight = 0;
+    double tokens = 0;
+    absl::Time refilled;
+  };
+  struct Completion {
+    ClaimedDelivery delivery;
+    std::map<std::string, std::string> request_headers;
+    HttpResult result;
+  };
+
+  void Loop();
+  void Listen();
+  void Wake();
+  void ClaimMore(absl::Time now);
+  // Sends what lanes allow; returns when the next rate-limited send is due.
+  absl::Time DispatchReady(absl::Time now);
+  void Send(ClaimedDelivery delivery);
+  AttemptRecord Decide(Completion& c);
+  void Flush();
+  void Periodic(absl::Time now);
+  void ReleaseWaiting();
+
+  const Options options_;
+  DeliveryStore* store_;
+  HttpSender* sender_;
+  const SecretBox* secrets_;
+  DelivererMetrics* metrics_;
+  const std::string database_url_;
+
+  // Loop-thread state.
+  absl::flat_hash_map<std::string, Lane> lanes_;
+  int waiting_ = 0;
+  int sending_ = 0;
+  std::vector<AttemptRecord> unflushed_;
+  absl::Time next_claim_;
+  absl::Time next_expire_;
+  absl::Time next_stats_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool woken_ ABSL_GUARDED_BY(mu_) = true;
+  std::deque<Completion> completions_ ABSL_GUARDED_BY(mu_);
+  Status status_ ABSL_GUARDED_BY(mu_);
+
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stopped_{false};
+  std::thread loop_;
+  std::thread listener_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SERVICES_DELIVERER_DISPATCHER_H_

@@ -1,0 +1,249 @@
+#include "services/deliverer/http_sender.h"
+
+#include <curl/curl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/ip_address.h"
+#include "common/log.h"
+
+namespace argus {
+
+// What every transfer shares: the policy and the extra CAs.
+struct HttpSender::Shared {
+  TargetPolicy policy;
+  std::vector<X509*> extra_cas;
+  CURLM* multi = nullptr;
+
+  ~Shared() {
+    for (X509* cert : extra_cas) X509_free(cert);
+    if (multi != nullptr) curl_multi_cleanup(multi);
+  }
+};
+
+struct HttpSender::Transfer {
+  HttpRequest request;
+  std::function<void(HttpResult)> done;
+  const Shared* shared = nullptr;
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  HttpResult result;
+  bool ssrf_blocked = false;
+  std::string blocked_reason;
+
+  ~Transfer() {
+    if (headers != nullptr) curl_slist_free_all(headers);
+    if (easy != nullptr) curl_easy_cleanup(easy);
+  }
+};
+
+namespace {
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<HttpSender::Transfer*>(user);
+  size_t bytes = size * n;
+  std::string& body = t->result.body;
+  if (body.size() < kMaxResponseBodyBytes) {
+    body.append(data, std::min(bytes, kMaxResponseBodyBytes - body.size()));
+  }
+  return bytes;  // read (and drop) the rest, so the connection stays reusable
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<HttpSender::Transfer*>(user);
+  absl::string_view line(data, size * n);
+  constexpr absl::string_view kRetryAfter = "retry-after:";
+  if (absl::StartsWithIgnoreCase(line, kRetryAfter)) {
+    t->result.retry_after =
+        std::string(absl::StripAsciiWhitespace(line.substr(kRetryAfter.size())));
+  }
+  return size * n;
+}
+
+// Called with the address libcurl is about to connect to: the one place the
+// SSRF check can't be fooled by DNS.
+curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* addr) {
+  auto* t = static_cast<HttpSender::Transfer*>(user);
+  std::optional<IpAddress> ip = FromSockaddr(&addr->addr);
+  absl::Status allowed = ip ? CheckConnectAddress(*ip, t->shared->policy)
+                            : absl::PermissionDeniedError("not an IP socket");
+  if (!allowed.ok()) {
+    t->ssrf_blocked = true;
+    t->blocked_reason = std::string(allowed.message());
+    return CURL_SOCKET_BAD;
+  }
+  return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+CURLcode OnSslContext(CURL*, void* ssl_ctx, void* user) {
+  auto* shared = static_cast<const HttpSender::Shared*>(user);
+  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
+  for (X509* cert : shared->extra_cas) X509_STORE_add_cert(store, cert);
+  return CURLE_OK;
+}
+
+std::string ErrorTag(CURLcode code, bool ssrf_blocked) {
+  if (ssrf_blocked) return "ssrf_blocked";
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "dns";
+    case CURLE_OPERATION_TIMEDOUT:
+      return "timeout";
+    case CURLE_COULDNT_CONNECT:
+      return "connect";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return "tls";
+    default:
+      return "network";
+  }
+}
+
+absl::StatusOr<std::vector<X509*>> LoadCas(const std::string& path) {
+  std::vector<X509*> certs;
+  if (path.empty()) return certs;
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("--ca_bundle: cannot read ", path));
+  }
+  while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) certs.push_back(cert);
+  std::fclose(f);
+  if (certs.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--ca_bundle: no PEM certificates in ", path));
+  }
+  return certs;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(Options options) {
+  static const CURLcode kGlobalInit = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (kGlobalInit != CURLE_OK) return absl::InternalError("curl_global_init failed");
+  auto shared = std::make_unique<Shared>();
+  shared->policy = std::move(options.policy);
+  absl::StatusOr<std::vector<X509*>> cas = LoadCas(options.ca_bundle);
+  if (!cas.ok()) return cas.status();
+  shared->extra_cas = *std::move(cas);
+  shared->multi = curl_multi_init();
+  curl_multi_setopt(shared->multi, CURLMOPT_MAXCONNECTS, 512L);
+  return std::unique_ptr<HttpSender>(new HttpSender(std::move(shared)));
+}
+
+HttpSender::HttpSender(std::unique_ptr<Shared> shared)
+    : shared_(std::move(shared)), thread_([this] { Loop(); }) {}
+
+HttpSender::~HttpSender() {
+  stop_ = true;
+  curl_multi_wakeup(shared_->multi);
+  thread_.join();
+}
+
+void HttpSender::Send(HttpRequest request, std::function<void(HttpResult)> done) {
+  auto t = std::make_unique<Transfer>();
+  t->request = std::move(request);
+  t->done = std::move(done);
+  t->shared = shared_.get();
+  ++in_flight_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    incoming_.push_back(std::move(t));
+  }
+  curl_multi_wakeup(shared_->multi);
+}
+
+void HttpSender::Loop() {
+  CURLM* multi = shared_->multi;
+  const bool insecure = shared_->policy.allow_insecure;
+  std::set<CURL*> active;
+  auto start = [&](std::unique_ptr<Transfer> t) {
+    CURL* e = curl_easy_init();
+    t->easy = e;
+    for (const std::string& h : t->request.headers) t->headers = curl_slist_append(t->headers, h.c_str());
+    // libcurl adds "Expect: 100-continue" to large POSTs; receivers don't need it.
+    t->headers = curl_slist_append(t->headers, "Expect:");
+    curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t->request.body.size()));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(t->request.timeout)));
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, insecure ? "http,https" : "https");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, OnSslContext);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, shared_.get());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    t->result.started = absl::Now();
+    curl_multi_add_handle(multi, e);
+    active.insert(e);
+    t.release();  // owned through CURLOPT_PRIVATE until finished
+  };
+  auto finish = [&](CURL* e, CURLcode code) {
+    Transfer* raw = nullptr;
+    curl_easy_getinfo(e, CURLINFO_PRIVATE, &raw);
+    std::unique_ptr<Transfer> t(raw);
+    curl_multi_remove_handle(multi, e);
+    active.erase(e);
+    t->result.duration = absl::Now() - t->result.started;
+    if (code == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+      t->result.status_code = static_cast<int>(status);
+    } else {
+      t->result.error = ErrorTag(code, t->ssrf_blocked);
+      t->result.body = t->ssrf_blocked ? t->blocked_reason : curl_easy_strerror(code);
+      t->result.retry_after.reset();
+    }
+    --in_flight_;
+    t->done(std::move(t->result));
+  };
+
+  while (!stop_) {
+    std::deque<std::unique_ptr<Transfer>> batch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batch.swap(incoming_);
+    }
+    for (auto& t : batch) start(std::move(t));
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg == CURLMSG_DONE) finish(msg->easy_handle, msg->data.result);
+    }
+    curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  // Shutting down: whatever is still running or queued ends as "network".
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& t : incoming_) start(std::move(t));
+    incoming_.clear();
+  }
+  while (!active.empty()) finish(*active.begin(), CURLE_ABORTED_BY_CALLBACK);
+}
+
+}  // namespace argus

@@ -1,0 +1,116 @@
+// deliverer: claims due deliveries from PostgreSQL and POSTs them. Run as
+// many replicas as needed; they coordinate only through the database.
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/auth.h"
+#include "common/crypto.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/pg_pool.h"
+#include "common/secret_box.h"
+#include "common/service_host.h"
+#include "common/token_store.h"
+#include "common/worker_pool.h"
+#include "services/deliverer/deliverer_metrics.h"
+#include "services/deliverer/deliverer_service.h"
+#include "services/deliverer/delivery_store.h"
+#include "services/deliverer/dispatcher.h"
+#include "services/deliverer/http_sender.h"
+
+ABSL_FLAG(std::string, replica_id, "", "name of this replica; default host-pid-random");
+ABSL_FLAG(std::string, ca_bundle, "", "PEM file of extra CAs trusted for outbound TLS");
+ABSL_FLAG(absl::Duration, request_timeout, absl::Seconds(10), "per-attempt HTTP timeout");
+ABSL_FLAG(absl::Duration, lease, absl::Seconds(60),
+          "how long a claim is held before another replica may take it over");
+ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
+          "claim at least this often even without a NOTIFY");
+ABSL_FLAG(int, claim_batch, 100, "deliveries claimed per query");
+ABSL_FLAG(int, max_in_flight, 256, "deliveries this replica holds at once");
+ABSL_FLAG(int, per_endpoint_in_flight, 16, "requests on the wire to one endpoint at once");
+
+namespace argus {
+namespace {
+
+std::string DefaultReplicaId() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, "-", getpid(), "-", HexEncode(RandomBytes(2)));
+}
+
+absl::Status RunServer() {
+  absl::StatusOr<CommonConfig> config = LoadCommonConfig("127.0.0.1:50054", "127.0.0.1:9104");
+  if (!config.ok()) return config.status();
+  absl::StatusOr<SecretBox> secrets = SecretBox::FromBase64Key(absl::GetFlag(FLAGS_secret_key));
+  if (!secrets.ok()) return secrets.status();
+  absl::StatusOr<TargetPolicy> policy = TargetPolicyFromFlags();
+  if (!policy.ok()) return policy.status();
+  Dispatcher::Options options{
+      .replica_id = absl::GetFlag(FLAGS_replica_id),
+      .claim_batch = absl::GetFlag(FLAGS_claim_batch),
+      .max_in_flight = absl::GetFlag(FLAGS_max_in_flight),
+      .per_endpoint_in_flight = absl::GetFlag(FLAGS_per_endpoint_in_flight),
+      .lease = absl::GetFlag(FLAGS_lease),
+      .poll_interval = absl::GetFlag(FLAGS_poll_interval),
+      .request_timeout = absl::GetFlag(FLAGS_request_timeout),
+  };
+  if (options.replica_id.empty()) options.replica_id = DefaultReplicaId();
+  if (options.claim_batch < 1 || options.max_in_flight < 1 || options.per_endpoint_in_flight < 1) {
+    return absl::InvalidArgumentError(
+        "--claim_batch, --max_in_flight and --per_endpoint_in_flight must be at least 1");
+  }
+  if (options.request_timeout <= absl::ZeroDuration() ||
+      options.lease < 2 * options.request_timeout) {
+    return absl::InvalidArgumentError(
+        "--lease must be at least twice --request_timeout, which must be positive");
+  }
+  const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
+
+  absl::StatusOr<std::unique_ptr<HttpSender>> sender =
+      HttpSender::Create({.policy = *policy, .ca_bundle = absl::GetFlag(FLAGS_ca_bundle)});
+  if (!sender.ok()) return sender.status();
+  PgPool pool({.url = config->database_url, .size = config->db_pool_size});
+  TokenStore tokens(&pool);
+  Authenticator auth(&tokens, internal_token ? internal_token : "");
+  DeliveryStore store(&pool);
+  WorkerPool workers(2, /*max_queue=*/64);
+  ServiceHost host({.name = "deliverer",
+                    .grpc_listen = config->grpc_listen,
+                    .metrics_listen = config->metrics_listen});
+  DelivererMetrics metrics(host.metrics());
+  Dispatcher dispatcher(options, &store, sender->get(), &*secrets, &metrics,
+                        config->database_url);
+  DelivererService service(&dispatcher, &auth, &workers, options.replica_id);
+  if (absl::Status s = host.Start({{v1::Deliverer::service_full_name(), &service}}); !s.ok()) {
+    return s;
+  }
+  dispatcher.Start();
+  LogInfo("delivering", {{"replica", options.replica_id}});
+  std::string signal = WaitForTerminationSignal();
+  LogInfo("draining", {{"signal", signal}});
+  dispatcher.Drain();
+  host.Shutdown();
+  LogInfo("stopped", {{"delivered", absl::StrCat(dispatcher.GetStatus().delivered)}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace argus
+
+int main(int argc, char** argv) {
+  argus::BlockTerminationSignals();
+  argus::SetLogService("deliverer");
+  argus::ParseFlagsWithEnv(argc, argv,
+                           "deliverer: sends Argus Webhooks deliveries. "
+                           "See README.md for flags and environment.");
+  absl::Status status = argus::RunServer();
+  if (!status.ok()) {
+    argus::LogError("exiting", {{"error", std::string(status.message())}});
+    return 1;
+  }
+  return 0;
+}

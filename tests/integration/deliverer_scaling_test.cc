@@ -1,0 +1,121 @@
+// Deliverer replicas, crashes and slow endpoints, end to end: all binaries as
+// processes, real HTTPS receivers on loopback.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/e2e_fixture.h"
+#include "tests/support/service_harness.h"
+
+namespace argus {
+namespace {
+
+namespace v1 = ::argus::webhooks::v1;
+
+using testing::E2eTest;
+using testing::HttpsReceiver;
+using testing::Reply;
+using testing::ServiceHarness;
+using testing::VerifySignatures;
+
+using DelivererScalingTest = E2eTest;
+
+// Publishes `n` events in batches; returns their ids.
+std::vector<std::string> PublishMany(testing::Suite& suite, int n) {
+  std::vector<std::string> ids;
+  for (int start = 0; start < n; start += 100) {
+    v1::PublishBatchRequest batch;
+    for (int i = start; i < std::min(n, start + 100); ++i) {
+      v1::PublishRequest* e = batch.add_events();
+      e->set_type("user.login");
+      e->set_data_json(absl::StrCat(R"({"n":)", i, "}"));
+    }
+    v1::PublishBatchResponse resp;
+    grpc::Status s =
+        suite.ingest().PublishBatch(ServiceHarness::Context(suite.publish_token()).get(), batch, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const auto& r : resp.results()) ids.push_back(r.event_id());
+  }
+  return ids;
+}
+
+// How often each event id reached `path`.
+std::map<std::string, int> Arrivals(const HttpsReceiver& receiver, const std::string& path) {
+  std::map<std::string, int> seen;
+  for (const auto& r : receiver.Received(path)) ++seen[r.headers.at("argus-delivery")];
+  return seen;
+}
+
+TEST_F(DelivererScalingTest, TwoReplicasShareTheLoadAndEachEventArrivesOnce) {
+  StartSuite(/*deliverers=*/2, {"--claim_batch", "20"});
+  auto ep = CreateEndpoint(receiver_.Url("/load"), {"user.*"});
+  std::vector<std::string> ids = PublishMany(*suite_, 400);
+  ASSERT_TRUE(receiver_.WaitFor("/load", ids.size(), absl::Seconds(60)));
+  ASSERT_TRUE(WaitUntil([&] {
+    return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "400";
+  }, absl::Seconds(20)));
+  std::map<std::string, int> seen = Arrivals(receiver_, "/load");
+  EXPECT_EQ(seen.size(), ids.size());
+  for (const auto& id : ids) EXPECT_EQ(seen[id], 1) << id;
+  int64_t total = 0;
+  for (int i = 0; i < 2; ++i) {
+    v1::DelivererStatus status;
+    ASSERT_TRUE(suite_->DelivererStub(i)
+                    ->GetStatus(ServiceHarness::Context(suite_->admin_token()).get(), {}, &status)
+                    .ok());
+    EXPECT_GT(status.delivered(), 0) << "replica " << i << " delivered nothing";
+    total += status.delivered();
+  }
+  EXPECT_EQ(total, 400);
+  EXPECT_EQ(VerifySignatures(receiver_.Received("/load")[0], ep.secret), "");
+}
+
+TEST_F(DelivererScalingTest, KilledReplicaLosesNothing) {
+  // Replica 0 holds every delivery on the wire to a receiver that hangs...
+  StartSuite(/*deliverers=*/1, {"--request_timeout", "2s", "--lease", "4s"});
+  receiver_.Script("/crash", {{.hang = true}});
+  CreateEndpoint(receiver_.Url("/crash"), {"user.*"});
+  std::vector<std::string> ids = PublishMany(*suite_, 10);
+  ASSERT_TRUE(receiver_.WaitFor("/crash", 10, absl::Seconds(20)));
+  ASSERT_EQ(Sql("SELECT count(*) FROM deliveries WHERE state = 2"), "10");
+  // ...and dies.
+  suite_->deliverer(0).Signal(SIGKILL);
+  ASSERT_EQ(suite_->deliverer(0).Wait(absl::Seconds(10)), 128 + SIGKILL);
+  receiver_.Script("/crash", {{.status = 200}});
+  receiver_.ReleaseHangs();
+  // Another replica takes the expired leases over and delivers every one.
+  suite_->StartDeliverer();
+  ASSERT_TRUE(WaitUntil([&] {
+    return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "10";
+  }, absl::Seconds(30)));
+  std::map<std::string, int> seen = Arrivals(receiver_, "/crash");
+  for (const auto& id : ids) EXPECT_GE(seen[id], 2) << id;  // the hung try, then the real one
+  EXPECT_EQ(Sql("SELECT count(*) FROM delivery_attempts WHERE status_code = 200"), "10");
+}
+
+TEST_F(DelivererScalingTest, HungEndpointDoesNotHoldUpAHealthyOne) {
+  StartSuite(/*deliverers=*/1, {"--request_timeout", "8s", "--lease", "30s"});
+  HttpsReceiver hung_receiver(ca_);
+  hung_receiver.Script("/hung", {{.hang = true}});
+  CreateEndpoint(hung_receiver.Url("/hung"), {"user.*"});
+  CreateEndpoint(receiver_.Url("/healthy"), {"user.*"});
+  absl::Time start = absl::Now();
+  std::vector<std::string> ids = PublishMany(*suite_, 60);
+  // Every healthy delivery arrives while the hung ones are still outstanding.
+  ASSERT_TRUE(receiver_.WaitFor("/healthy", ids.size(), absl::Seconds(7)))
+      << "healthy endpoint got " << receiver_.Count("/healthy") << " of " << ids.size();
+  absl::Duration took = absl::Now() - start;
+  EXPECT_GT(hung_receiver.Count("/hung"), 0u);
+  EXPECT_EQ(Sql("SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+                "JOIN endpoints e ON e.id = d.endpoint_id WHERE e.url LIKE '%/hung'"),
+            "0")
+      << "the hung requests had already ended";
+  std::cout << "healthy endpoint: " << ids.size() << " deliveries in "
+            << absl::FormatDuration(took) << " while the other endpoint hung\n";
+  hung_receiver.ReleaseHangs();
+}
+
+}  // namespace
+}  // namespace argus

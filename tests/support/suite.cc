@@ -1,0 +1,89 @@
+#include "tests/support/suite.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "tests/support/service_harness.h"
+
+namespace argus::testing {
+namespace {
+
+std::string MintToken(const std::vector<std::string>& env, const char* scope) {
+  CommandResult r =
+      RunCommand({ARGUSCTL_BINARY, "token", "create", "--org", "acme", "--scope", scope}, env);
+  if (r.exit_code != 0) {
+    std::fprintf(stderr, "argusctl failed: %s\n", r.err.c_str());
+    std::abort();
+  }
+  return std::string(absl::StripAsciiWhitespace(r.out));
+}
+
+}  // namespace
+
+Suite::Suite(const std::string& database_url, Options options)
+    : database_url_(database_url), options_(std::move(options)) {
+  admin_token_ = MintToken(Env(), "admin");
+  publish_token_ = MintToken(Env(), "publish");
+  registry_ = Start(REGISTRY_BINARY, options_.registry_flags);
+  ingest_ = Start(INGEST_BINARY, options_.ingest_flags);
+  for (int i = 0; i < options_.deliverers; ++i) StartDeliverer();
+  registry_stub_ = v1::EndpointRegistry::NewStub(
+      grpc::CreateChannel(registry_.grpc_address, grpc::InsecureChannelCredentials()));
+  ingest_stub_ = v1::EventIngest::NewStub(
+      grpc::CreateChannel(ingest_.grpc_address, grpc::InsecureChannelCredentials()));
+}
+
+Suite::~Suite() {
+  // SIGTERM first: services drain and exit cleanly; the ChildProcess
+  // destructors SIGKILL whatever is left.
+  for (Running* r : {&registry_, &ingest_}) r->process->Signal(SIGTERM);
+  for (Running& d : deliverers_) d.process->Signal(SIGTERM);
+  for (Running& d : deliverers_) d.process->Wait(absl::Seconds(20));
+}
+
+std::vector<std::string> Suite::Env() const {
+  return {absl::StrCat("ARGUS_DATABASE_URL=", database_url_),
+          absl::StrCat("ARGUS_SECRET_KEY=", kTestSecretKey),
+          absl::StrCat("ARGUS_INTERNAL_TOKEN=", kTestInternalToken)};
+}
+
+Suite::Running Suite::Start(const std::string& binary, std::vector<std::string> flags) {
+  Running r;
+  r.grpc_address = absl::StrCat("127.0.0.1:", FreeTcpPort());
+  r.metrics_port = FreeTcpPort();
+  std::vector<std::string> argv = {binary, "--grpc_listen", r.grpc_address, "--metrics_listen",
+                                   absl::StrCat("127.0.0.1:", r.metrics_port)};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  r.process = std::make_unique<ChildProcess>(argv, Env());
+  if (!WaitUntilServing(r.grpc_address, absl::Seconds(30))) {
+    std::fprintf(stderr, "%s did not come up:\n%s\n", binary.c_str(),
+                 r.process->Stderr().c_str());
+    std::abort();
+  }
+  return r;
+}
+
+int Suite::StartDeliverer(const std::vector<std::string>& extra_flags) {
+  std::vector<std::string> flags = options_.deliverer_flags;
+  flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  deliverers_.push_back(Start(DELIVERER_BINARY, flags));
+  return static_cast<int>(deliverers_.size()) - 1;
+}
+
+std::unique_ptr<v1::Deliverer::Stub> Suite::DelivererStub(int i) {
+  return v1::Deliverer::NewStub(
+      grpc::CreateChannel(deliverers_.at(i).grpc_address, grpc::InsecureChannelCredentials()));
+}
+
+std::string Suite::DelivererMetrics(int i) {
+  httplib::Client client("127.0.0.1", deliverers_.at(i).metrics_port);
+  auto res = client.Get("/metrics");
+  return res ? res->body : "";
+}
+
+}  // namespace argus::testing
