@@ -10,12 +10,13 @@ namespace argus {
 
 EventIngestService::EventIngestService(EventStore* store, Authenticator* auth,
                                        WorkerPool* workers, IngestMetrics* metrics,
-                                       size_t max_payload_bytes)
+                                       size_t max_payload_bytes, DebouncerForwarder* debouncer)
     : store_(store),
       auth_(auth),
       workers_(workers),
       metrics_(metrics),
-      max_payload_bytes_(max_payload_bytes) {}
+      max_payload_bytes_(max_payload_bytes),
+      debouncer_(debouncer) {}
 
 bool EventIngestService::IsKnownType(absl::string_view type) {
   std::lock_guard<std::mutex> lock(catalog_mu_);
@@ -78,6 +79,14 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
     responses[i]->set_fanout(o.fanout);
     (o.duplicate ? metrics_->duplicate : metrics_->accepted).Increment();
     metrics_->fanout.Increment(o.fanout);
+    if (debouncer_ != nullptr && !o.duplicate && events[i].type == "session.created") {
+      v1::ObserveRequest observe;
+      observe.set_event_id(o.event_id);
+      observe.set_org(caller->org.slug);
+      observe.set_project(events[i].project);
+      observe.set_data_json(events[i].payload_json);
+      debouncer_->Observe(std::move(observe));
+    }
   }
   metrics_->publish_seconds.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

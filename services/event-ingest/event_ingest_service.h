@@ -10,6 +10,7 @@
 #include "argus/webhooks/v1/event_ingest.grpc.pb.h"
 #include "common/auth.h"
 #include "common/worker_pool.h"
+#include "services/event-ingest/debouncer_forwarder.h"
 #include "services/event-ingest/event_store.h"
 #include "services/event-ingest/ingest_metrics.h"
 
@@ -21,8 +22,10 @@ namespace argus {
 // stored; OK means committed; a database outage is UNAVAILABLE.
 class EventIngestService final : public v1::EventIngest::CallbackService {
  public:
+  // `debouncer` (may be null) is told about committed session.created events.
   EventIngestService(EventStore* store, Authenticator* auth, WorkerPool* workers,
-                     IngestMetrics* metrics, size_t max_payload_bytes);
+                     IngestMetrics* metrics, size_t max_payload_bytes,
+                     DebouncerForwarder* debouncer);
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const v1::PublishRequest* request,
@@ -43,6 +46,7 @@ class EventIngestService final : public v1::EventIngest::CallbackService {
   WorkerPool* workers_;
   IngestMetrics* metrics_;
   const size_t max_payload_bytes_;
+  DebouncerForwarder* debouncer_;
 
   // The event catalog, reloaded when a type is not found (at most once a second).
   std::mutex catalog_mu_;

@@ -8,7 +8,8 @@ IngestHarness::IngestHarness(const std::string& database_url, bool serve_metrics
       invalidator_(database_url, &cache_),
       store_(&base_.pool(), &cache_),
       metrics_(base_.host().metrics()),
-      service_(&store_, &base_.auth(), &base_.workers(), &metrics_, max_payload_bytes) {
+      service_(&store_, &base_.auth(), &base_.workers(), &metrics_, max_payload_bytes,
+               /*debouncer=*/nullptr) {
   base_.Start({{v1::EventIngest::service_full_name(), &service_}});
   stub_ = v1::EventIngest::NewStub(base_.channel());
 }

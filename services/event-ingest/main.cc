@@ -11,11 +11,14 @@
 #include "common/service_host.h"
 #include "common/token_store.h"
 #include "common/worker_pool.h"
+#include "services/event-ingest/debouncer_forwarder.h"
 #include "services/event-ingest/event_ingest_service.h"
 #include "services/event-ingest/event_store.h"
 #include "services/event-ingest/ingest_metrics.h"
 #include "services/event-ingest/subscription_cache.h"
 
+ABSL_FLAG(std::string, debouncer_addr, "127.0.0.1:50053",
+          "the debouncer, told about session.created events (needs ARGUS_INTERNAL_TOKEN)");
 ABSL_FLAG(int64_t, max_payload_bytes, argus::kDefaultMaxPayloadBytes,
           "largest accepted event payload (JSON bytes)");
 
@@ -42,8 +45,15 @@ absl::Status RunServer() {
                     .grpc_listen = config->grpc_listen,
                     .metrics_listen = config->metrics_listen});
   IngestMetrics metrics(host.metrics());
+  // Without the internal token the debouncer would refuse us; it still
+  // counts every capture from the database, just a tick later.
+  std::unique_ptr<DebouncerForwarder> debouncer;
+  if (internal_token != nullptr && *internal_token != '\0') {
+    debouncer = std::make_unique<DebouncerForwarder>(absl::GetFlag(FLAGS_debouncer_addr),
+                                                     internal_token);
+  }
   EventIngestService service(&store, &auth, &workers, &metrics,
-                             static_cast<size_t>(max_payload));
+                             static_cast<size_t>(max_payload), debouncer.get());
   if (absl::Status s = host.Start({{v1::EventIngest::service_full_name(), &service}}); !s.ok()) {
     return s;
   }

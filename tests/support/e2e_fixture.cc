@@ -28,7 +28,8 @@ std::string Hex(const std::string& bytes) {
 
 }  // namespace
 
-void E2eTest::StartSuite(int deliverers, std::vector<std::string> deliverer_flags) {
+void E2eTest::StartSuite(int deliverers, std::vector<std::string> deliverer_flags,
+                         int debouncers) {
   std::vector<std::string> flags = {"--ca_bundle", ca_.ca_cert(), "--allowed_target_cidrs",
                                     "127.0.0.0/8", "--request_timeout", "2s",
                                     "--lease", "5s", "--poll_interval", "200ms"};
@@ -36,7 +37,9 @@ void E2eTest::StartSuite(int deliverers, std::vector<std::string> deliverer_flag
   suite_ = std::make_unique<Suite>(
       db_.url(), Suite::Options{.registry_flags = {"--allowed_target_cidrs", "127.0.0.0/8"},
                                 .deliverer_flags = flags,
-                                .deliverers = deliverers});
+                                .deliverers = deliverers,
+                                .debouncer_flags = {"--quiet_window", "2s"},
+                                .debouncers = debouncers});
 }
 
 E2eTest::Created E2eTest::CreateEndpoint(const std::string& url,
@@ -64,9 +67,11 @@ E2eTest::Created E2eTest::CreateEndpoint(const std::string& url,
   return {resp.endpoint().id(), resp.signing_secret()};
 }
 
-std::string E2eTest::Publish(const std::string& type, const std::string& data_json) {
+std::string E2eTest::Publish(const std::string& type, const std::string& data_json,
+                             const std::string& project) {
   v1::PublishRequest req;
   req.set_type(type);
+  req.set_project(project);
   req.set_data_json(data_json);
   v1::PublishResponse resp;
   grpc::Status s =

@@ -26,13 +26,16 @@ class E2eTest : public ::testing::Test {
 
   // Registry and deliverers may target 127.0.0.0/8 (and trust the test CA);
   // deliverers use short timeouts so tests stay quick.
-  void StartSuite(int deliverers = 1, std::vector<std::string> deliverer_flags = {});
+  // `debouncers` debouncers with a 2 s quiet window.
+  void StartSuite(int deliverers = 1, std::vector<std::string> deliverer_flags = {},
+                  int debouncers = 0);
 
   Created CreateEndpoint(const std::string& url, std::vector<std::string> event_types,
                          std::vector<std::string> retry_schedule = {"0.2s", "0.2s"},
                          v1::Format format = v1::FORMAT_UNSPECIFIED);
   // Publishes and returns the event id.
-  std::string Publish(const std::string& type, const std::string& data_json = "{}");
+  std::string Publish(const std::string& type, const std::string& data_json = "{}",
+                      const std::string& project = "");
 
   // Polls `condition` until true or `timeout`; true when it became true.
   static bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout);

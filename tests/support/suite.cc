@@ -29,9 +29,14 @@ Suite::Suite(const std::string& database_url, Options options)
     : database_url_(database_url), options_(std::move(options)) {
   admin_token_ = MintToken(Env(), "admin");
   publish_token_ = MintToken(Env(), "publish");
+  debouncer_address_ = absl::StrCat("127.0.0.1:", FreeTcpPort());
   registry_ = Start(REGISTRY_BINARY, options_.registry_flags);
-  ingest_ = Start(INGEST_BINARY, options_.ingest_flags);
+  std::vector<std::string> ingest_flags = {"--debouncer_addr", debouncer_address_};
+  ingest_flags.insert(ingest_flags.end(), options_.ingest_flags.begin(),
+                      options_.ingest_flags.end());
+  ingest_ = Start(INGEST_BINARY, ingest_flags);
   for (int i = 0; i < options_.deliverers; ++i) StartDeliverer();
+  for (int i = 0; i < options_.debouncers; ++i) StartDebouncer();
   registry_stub_ = v1::EndpointRegistry::NewStub(
       grpc::CreateChannel(registry_.grpc_address, grpc::InsecureChannelCredentials()));
   ingest_stub_ = v1::EventIngest::NewStub(
@@ -42,6 +47,7 @@ Suite::~Suite() {
   // SIGTERM first: services drain and exit cleanly; the ChildProcess
   // destructors SIGKILL whatever is left.
   for (Running* r : {&registry_, &ingest_}) r->process->Signal(SIGTERM);
+  for (Running& d : debouncers_) d.process->Signal(SIGTERM);
   for (Running& d : deliverers_) d.process->Signal(SIGTERM);
   for (Running& d : deliverers_) d.process->Wait(absl::Seconds(20));
 }
@@ -52,9 +58,11 @@ std::vector<std::string> Suite::Env() const {
           absl::StrCat("ARGUS_INTERNAL_TOKEN=", kTestInternalToken)};
 }
 
-Suite::Running Suite::Start(const std::string& binary, std::vector<std::string> flags) {
+Suite::Running Suite::Start(const std::string& binary, std::vector<std::string> flags,
+                            std::string grpc_address) {
   Running r;
-  r.grpc_address = absl::StrCat("127.0.0.1:", FreeTcpPort());
+  r.grpc_address =
+      grpc_address.empty() ? absl::StrCat("127.0.0.1:", FreeTcpPort()) : std::move(grpc_address);
   r.metrics_port = FreeTcpPort();
   std::vector<std::string> argv = {binary, "--grpc_listen", r.grpc_address, "--metrics_listen",
                                    absl::StrCat("127.0.0.1:", r.metrics_port)};
@@ -73,6 +81,20 @@ int Suite::StartDeliverer(const std::vector<std::string>& extra_flags) {
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
   deliverers_.push_back(Start(DELIVERER_BINARY, flags));
   return static_cast<int>(deliverers_.size()) - 1;
+}
+
+int Suite::StartDebouncer(const std::vector<std::string>& extra_flags) {
+  std::vector<std::string> flags = {"--ingest_addr", ingest_.grpc_address};
+  flags.insert(flags.end(), options_.debouncer_flags.begin(), options_.debouncer_flags.end());
+  flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  debouncers_.push_back(
+      Start(DEBOUNCER_BINARY, flags, debouncers_.empty() ? debouncer_address_ : ""));
+  return static_cast<int>(debouncers_.size()) - 1;
+}
+
+std::unique_ptr<v1::Debouncer::Stub> Suite::DebouncerStub(int i) {
+  return v1::Debouncer::NewStub(
+      grpc::CreateChannel(debouncers_.at(i).grpc_address, grpc::InsecureChannelCredentials()));
 }
 
 std::unique_ptr<v1::Deliverer::Stub> Suite::DelivererStub(int i) {

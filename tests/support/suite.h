@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "argus/webhooks/v1/debouncer.grpc.pb.h"
 #include "argus/webhooks/v1/deliverer.grpc.pb.h"
 #include "argus/webhooks/v1/endpoint_registry.grpc.pb.h"
 #include "argus/webhooks/v1/event_ingest.grpc.pb.h"
@@ -25,6 +26,9 @@ class Suite {
     // Flags of every deliverer started with StartDeliverer().
     std::vector<std::string> deliverer_flags;
     int deliverers = 1;
+    // Flags of every debouncer started with StartDebouncer().
+    std::vector<std::string> debouncer_flags;
+    int debouncers = 0;
   };
 
   Suite(const std::string& database_url, Options options);
@@ -35,6 +39,12 @@ class Suite {
   int StartDeliverer(const std::vector<std::string>& extra_flags = {});
 
   ChildProcess& deliverer(int i) { return *deliverers_.at(i).process; }
+
+  // Starts one more debouncer; the first listens where event-ingest sends
+  // its Observe calls. Returns its index.
+  int StartDebouncer(const std::vector<std::string>& extra_flags = {});
+  ChildProcess& debouncer(int i) { return *debouncers_.at(i).process; }
+  std::unique_ptr<v1::Debouncer::Stub> DebouncerStub(int i);
   std::unique_ptr<v1::Deliverer::Stub> DelivererStub(int i);
   // GET /metrics of deliverer `i`.
   std::string DelivererMetrics(int i);
@@ -54,7 +64,8 @@ class Suite {
     std::string grpc_address;
     int metrics_port = 0;
   };
-  Running Start(const std::string& binary, std::vector<std::string> flags);
+  Running Start(const std::string& binary, std::vector<std::string> flags,
+                std::string grpc_address = "");
 
   const std::string database_url_;
   const Options options_;
@@ -63,6 +74,8 @@ class Suite {
   Running registry_;
   Running ingest_;
   std::vector<Running> deliverers_;
+  std::string debouncer_address_;  // where event-ingest sends Observe
+  std::vector<Running> debouncers_;
   std::unique_ptr<v1::EndpointRegistry::Stub> registry_stub_;
   std::unique_ptr<v1::EventIngest::Stub> ingest_stub_;
 };

@@ -1,0 +1,132 @@
+#include "services/debouncer/session_roller.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "services/debouncer/rollup.h"
+
+namespace argus {
+namespace {
+
+constexpr int kScanBatch = 500;
+constexpr int kCompleteBatch = 50;
+
+}  // namespace
+
+SessionRoller::SessionRoller(Options options, SessionStore* store, IngestClient* ingest,
+                             prometheus::Registry& metrics)
+    : options_(std::move(options)),
+      store_(store),
+      ingest_(ingest),
+      open_(prometheus::BuildGauge()
+                .Name("argus_webhook_test_sessions_open")
+                .Help("Test sessions with captures and no completion yet.")
+                .Register(metrics)
+                .Add({})),
+      completed_(prometheus::BuildCounter()
+                     .Name("argus_webhook_test_sessions_completed_total")
+                     .Help("test_session.completed events published by this replica.")
+                     .Register(metrics)
+                     .Add({})) {}
+
+SessionRoller::~SessionRoller() {
+  stop_ = true;
+  Wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SessionRoller::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void SessionRoller::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_one();
+}
+
+void SessionRoller::Loop() {
+  while (!stop_) {
+    CountNewCaptures();
+    CompleteQuietSessions();
+    absl::StatusOr<int64_t> open = store_->CountOpen();
+    if (open.ok()) open_.Set(static_cast<double>(*open));
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.tick),
+                 [this] { return woken_ || stop_; });
+    woken_ = false;
+  }
+}
+
+void SessionRoller::CountNewCaptures() {
+  for (;;) {
+    absl::StatusOr<std::vector<CaptureEvent>> batch = store_->UncountedCaptures(kScanBatch);
+    if (!batch.ok()) {
+      LogWarning("reading captures failed", {{"error", std::string(batch.status().message())}});
+      return;
+    }
+    for (const CaptureEvent& e : *batch) {
+      // A capture arriving after a quiet window (we were away) first
+      // completes the period it would otherwise have joined.
+      for (int i = 0; i < 3; ++i) {
+        absl::StatusOr<std::optional<SessionKey>> r = store_->CountCapture(e, options_.quiet_window);
+        if (!r.ok()) {
+          LogWarning("counting a capture failed", {{"event", e.event_id},
+                                                   {"error", std::string(r.status().message())}});
+          return;
+        }
+        if (!r->has_value()) break;
+        if (absl::StatusOr<std::string> done = Complete(**r); !done.ok()) return;
+      }
+    }
+    if (!batch->empty()) (void)store_->AdvanceCursor(batch->back().created);
+    if (static_cast<int>(batch->size()) < kScanBatch) return;
+  }
+}
+
+void SessionRoller::CompleteQuietSessions() {
+  absl::StatusOr<std::vector<SessionKey>> quiet =
+      store_->QuietSessions(options_.quiet_window, kCompleteBatch);
+  if (!quiet.ok()) return;
+  for (const SessionKey& key : *quiet) (void)Complete(key);
+}
+
+absl::StatusOr<std::string> SessionRoller::Complete(const SessionKey& key) {
+  absl::StatusOr<std::string> event_id = store_->Complete(
+      key, [&](const OpenSession& s, const nlohmann::json& captures) -> absl::StatusOr<std::string> {
+        RollupContext context{s.org_slug, key.project, key.label, key.period,
+                              options_.dashboard_base_url};
+        return ingest_->Publish(s.org_slug, key.project, "test_session.completed",
+                                CompletionKey(key.project, key.label, key.period),
+                                BuildRollup(context, captures).dump());
+      });
+  if (!event_id.ok()) {
+    LogWarning("completing a test session failed",
+               {{"label", key.label}, {"period", absl::StrCat(key.period)},
+                {"error", std::string(event_id.status().message())}});
+    return event_id.status();
+  }
+  if (!event_id->empty()) {
+    completed_.Increment();
+    LogInfo("test session completed", {{"label", key.label},
+                                       {"period", absl::StrCat(key.period)},
+                                       {"event", *event_id}});
+  }
+  return event_id;
+}
+
+absl::StatusOr<std::string> SessionRoller::CompleteNow(const std::string& org_id,
+                                                       const std::string& project,
+                                                       const std::string& label) {
+  CountNewCaptures();
+  absl::StatusOr<SessionKey> key = store_->FindOpen(org_id, project, label);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> event_id = Complete(*key);
+  if (event_id.ok() && event_id->empty()) {
+    return absl::AbortedError("the session is being completed by another replica right now");
+  }
+  return event_id;
+}
+
+}  // namespace argus
