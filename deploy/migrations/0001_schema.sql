@@ -110,6 +110,9 @@ CREATE TABLE deliveries (
   org_id            uuid NOT NULL,
   state             smallint NOT NULL DEFAULT 1,
   attempts          integer NOT NULL DEFAULT 0,
+  -- attempts made before the last Redeliver/RecoverFailed: the retry
+  -- schedule starts again from there.
+  retry_base        integer NOT NULL DEFAULT 0,
   next_attempt_at   timestamptz NOT NULL DEFAULT now(),
   lease_owner       text,
   lease_expires_at  timestamptz,
@@ -122,9 +125,11 @@ CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 1;
 CREATE INDEX deliveries_leased ON deliveries (lease_expires_at) WHERE state = 2;
 CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, created_at DESC, id DESC);
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
+CREATE INDEX deliveries_open_by_endpoint ON deliveries (endpoint_id, state) WHERE state IN (1, 4);
 
 CREATE TABLE delivery_attempts (
   delivery_id      uuid NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+  endpoint_id      uuid NOT NULL,                   -- for per-endpoint stats without a join
   attempt          integer NOT NULL,
   started_at       timestamptz NOT NULL,
   duration_us      bigint NOT NULL,
@@ -135,6 +140,7 @@ CREATE TABLE delivery_attempts (
   PRIMARY KEY (delivery_id, attempt)
 );
 CREATE INDEX delivery_attempts_by_time ON delivery_attempts (started_at);
+CREATE INDEX delivery_attempts_by_endpoint ON delivery_attempts (endpoint_id, started_at);
 
 -- Debounced test-session rollups, one row per (org, project, label, period).
 CREATE TABLE test_sessions (

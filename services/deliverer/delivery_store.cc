@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/ids.h"
 
 namespace argus {
 namespace {
@@ -28,7 +29,7 @@ claimed AS (
   UPDATE deliveries d SET state = 2, attempts = d.attempts + 1, lease_owner = $1,
     lease_expires_at = now() + $4 * interval '1 millisecond'
   FROM due WHERE d.id = due.id
-  RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.org_id)
+  RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.org_id, d.retry_base)
 SELECT c.id::text, c.endpoint_id::text, c.attempts, e.id::text, e.type, o.slug,
        coalesce(e.project, ''), (extract(epoch from e.created_at) * 1000000)::bigint, e.payload,
        ep.url, ep.format, ep.headers::text,
@@ -36,19 +37,20 @@ SELECT c.id::text, c.endpoint_id::text, c.attempts, e.id::text, e.type, o.slug,
        coalesce((SELECT json_agg(encode(s.sealed, 'base64') ORDER BY s.version DESC)
                  FROM endpoint_secrets s
                  WHERE s.endpoint_id = ep.id AND (s.expires_at IS NULL OR s.expires_at > now())),
-                '[]')::text
+                '[]')::text, c.retry_base
 FROM claimed c
 JOIN events e ON e.id = c.event_id
 JOIN endpoints ep ON ep.id = c.endpoint_id
 JOIN orgs o ON o.id = c.org_id)sql";
 
 constexpr char kInsertAttempts[] = R"sql(
-INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_us, status_code, error,
-                               response_body, request_headers)
-SELECT r.id, r.attempt, 'epoch'::timestamptz + r.started_us * interval '1 microsecond',
+INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at, duration_us,
+                               status_code, error, response_body, request_headers)
+SELECT r.id, r.endpoint_id, r.attempt, 'epoch'::timestamptz + r.started_us * interval '1 microsecond',
        r.duration_us, r.status, r.error, r.body, r.headers
-FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, attempt int, started_us bigint, duration_us bigint,
-                                        status int, error text, body text, headers jsonb)
+FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, endpoint_id uuid, attempt int, started_us bigint,
+                                        duration_us bigint, status int, error text, body text,
+                                        headers jsonb)
 ON CONFLICT (delivery_id, attempt) DO NOTHING)sql";
 
 constexpr char kUpdateDeliveries[] = R"sql(
@@ -64,20 +66,47 @@ FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, state smallint, next_us bigint,
                                         error text)
 WHERE d.id = r.id AND d.state = 2 AND d.lease_owner = $2)sql";
 
+// Updates the endpoints' summaries and decides disables in one statement;
+// returns the endpoints this batch disabled.
 constexpr char kUpdateEndpoints[] = R"sql(
+WITH r AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at_us bigint, status int, error text,
+                                                   success bool, failures int, disable bool,
+                                                   reason text)),
+decided AS (
+  SELECT r.*, ep.consecutive_failures + r.failures AS failures_after,
+         ep.state = 1 AND (r.disable OR (
+           NOT r.success AND ep.consecutive_failures + r.failures >= $2
+           AND coalesce(ep.last_success_at, ep.created_at) < now() - $3 * interval '1 millisecond'))
+           AS disabling
+  FROM r JOIN endpoints ep ON ep.id = r.id)
 UPDATE endpoints ep SET
-  last_attempt_at = 'epoch'::timestamptz + r.at_us * interval '1 microsecond',
-  last_status_code = r.status, last_error = r.error,
-  last_success_at = CASE WHEN r.success
-                         THEN 'epoch'::timestamptz + r.at_us * interval '1 microsecond'
+  last_attempt_at = 'epoch'::timestamptz + d.at_us * interval '1 microsecond',
+  last_status_code = d.status, last_error = d.error,
+  last_success_at = CASE WHEN d.success
+                         THEN 'epoch'::timestamptz + d.at_us * interval '1 microsecond'
                          ELSE ep.last_success_at END,
-  consecutive_failures = CASE WHEN r.success THEN 0 ELSE ep.consecutive_failures + r.failures END,
-  state = CASE WHEN r.disable AND ep.state = 1 THEN 3 ELSE ep.state END,
-  disabled_reason = CASE WHEN r.disable AND ep.state = 1 THEN r.reason ELSE ep.disabled_reason END
-FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at_us bigint, status int, error text,
-                                        success bool, failures int, disable bool, reason text)
-WHERE ep.id = r.id
-RETURNING ep.org_id::text, r.disable)sql";
+  consecutive_failures = CASE WHEN d.success THEN 0 ELSE d.failures_after END,
+  state = CASE WHEN d.disabling THEN 3 ELSE ep.state END,
+  disabled_reason = CASE WHEN NOT d.disabling THEN ep.disabled_reason
+                         WHEN d.disable THEN d.reason
+                         ELSE 'no successful delivery for ' || $4 || ' (' || d.failures_after ||
+                              ' failed attempts in a row)' END
+FROM decided d WHERE ep.id = d.id
+RETURNING ep.id::text, ep.org_id::text, d.disabling, ep.label, ep.disabled_reason)sql";
+
+// endpoint.disabled, to the org's other enabled endpoints subscribed to it.
+constexpr char kPublishDisabled[] = R"sql(
+WITH ev AS (
+  INSERT INTO events (id, org_id, project, type, occurred_at, payload)
+  VALUES ($1::uuid, $2::uuid, NULL, 'endpoint.disabled', now(), $3)
+  RETURNING id, org_id)
+INSERT INTO deliveries (event_id, endpoint_id, org_id)
+SELECT ev.id, e.id, e.org_id FROM ev JOIN endpoints e ON e.org_id = ev.org_id
+WHERE e.state = 1 AND e.deleted_at IS NULL AND e.id <> $4::uuid AND e.project IS NULL
+  AND e.event_types && ARRAY['endpoint.disabled', 'endpoint.*'])sql";
+
+constexpr char kNotifyDeliverers[] = "SELECT pg_notify('argus_deliveries', '')";
 
 // Same contract as the registry's: subscriptions of the org changed.
 constexpr char kEndpointsChanged[] = R"sql(
@@ -139,6 +168,7 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
         d.retry_schedule.push_back(absl::Milliseconds(ms));
       }
       d.rate_limit_per_second = row[13].as<uint32_t>();
+      d.retry_base = row[15].as<int>();
       for (const std::string& b64 :
            Json::parse(row[14].as<std::string>()).get<std::vector<std::string>>()) {
         std::string sealed;
@@ -160,6 +190,7 @@ absl::Status DeliveryStore::Record(const std::string& replica,
   std::map<std::string, Json> endpoints;
   for (const AttemptRecord& r : records) {
     attempts.push_back({{"id", r.delivery_id},
+                        {"endpoint_id", r.endpoint_id},
                         {"attempt", r.attempt},
                         {"started_us", Micros(r.started)},
                         {"duration_us", absl::ToInt64Microseconds(r.duration)},
@@ -193,9 +224,22 @@ absl::Status DeliveryStore::Record(const std::string& replica,
     pqxx::work tx(c);
     tx.exec_params0(kInsertAttempts, attempts.dump());
     tx.exec_params0(kUpdateDeliveries, deliveries.dump(), replica);
-    for (const auto& row : tx.exec_params(kUpdateEndpoints, endpoint_rows.dump())) {
-      if (row[1].as<bool>()) tx.exec_params(kEndpointsChanged, row[0].as<std::string>());
+    bool published = false;
+    for (const auto& row :
+         tx.exec_params(kUpdateEndpoints, endpoint_rows.dump(), auto_disable_.min_failures,
+                        absl::ToInt64Milliseconds(auto_disable_.no_success_for),
+                        absl::FormatDuration(auto_disable_.no_success_for))) {
+      if (!row[2].as<bool>()) continue;
+      std::string endpoint_id = row[0].as<std::string>();
+      std::string org_id = row[1].as<std::string>();
+      tx.exec_params(kEndpointsChanged, org_id);
+      Json payload = {{"endpointId", endpoint_id},
+                      {"label", row[3].as<std::string>()},
+                      {"reason", row[4].as<std::string>()}};
+      tx.exec_params0(kPublishDisabled, NewUuid(), org_id, payload.dump(), endpoint_id);
+      published = true;
     }
+    if (published) tx.exec(kNotifyDeliverers);
     tx.commit();
     return absl::OkStatus();
   });

@@ -19,7 +19,8 @@ namespace argus {
 struct ClaimedDelivery {
   std::string delivery_id;
   std::string endpoint_id;
-  int attempt = 1;  // the number of the attempt about to be made
+  int attempt = 1;     // the number of the attempt about to be made
+  int retry_base = 0;  // attempts before the last redelivery: the schedule restarts there
   EventEnvelope event;
   std::string url;
   int format = 1;  // argus.webhooks.v1.Format
@@ -53,10 +54,19 @@ struct QueueStats {
   absl::Duration oldest_due_age;  // of the oldest pending delivery that is due
 };
 
+// When an endpoint that keeps failing is disabled: no success for
+// `no_success_for` (counted from creation when it never succeeded) and at
+// least `min_failures` failed attempts in a row.
+struct AutoDisablePolicy {
+  absl::Duration no_success_for = absl::Hours(24 * 5);
+  int min_failures = 10;
+};
+
 // All SQL of the deliverer.
 class DeliveryStore {
  public:
-  explicit DeliveryStore(PgPool* pool) : pool_(pool) {}
+  DeliveryStore(PgPool* pool, AutoDisablePolicy auto_disable)
+      : pool_(pool), auto_disable_(auto_disable) {}
 
   // Leases up to `limit` due deliveries of enabled endpoints not in
   // `skip_endpoints` to `replica` for `lease` (FOR UPDATE SKIP LOCKED, oldest
@@ -67,7 +77,9 @@ class DeliveryStore {
 
   // Writes a batch of finished attempts in one transaction: the attempt rows,
   // each delivery's new state (only where `replica` still holds the lease),
-  // the endpoints' last-delivery summaries, and 410 disables.
+  // the endpoints' last-delivery summaries, and disables (410 Gone, or the
+  // auto-disable policy): a disabled endpoint's org gets an endpoint.disabled
+  // event on its other endpoints subscribed to it.
   absl::Status Record(const std::string& replica, const std::vector<AttemptRecord>& records);
 
   // Returns deliveries whose lease expired (a dead replica) to pending.
@@ -80,6 +92,7 @@ class DeliveryStore {
 
  private:
   PgPool* pool_;
+  const AutoDisablePolicy auto_disable_;
 };
 
 }  // namespace argus

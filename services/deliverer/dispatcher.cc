@@ -288,8 +288,9 @@ AttemptRecord Dispatcher::Decide(Completion& c) {
   if ((c.result.status_code == 429 || c.result.status_code == 503) && c.result.retry_after) {
     outcome.retry_after = ParseRetryAfter(*c.result.retry_after, now);
   }
-  Decision decision = DecideNext(outcome, c.delivery.attempt, c.delivery.retry_schedule,
-                                 absl::Uniform(rng, -1.0, 1.0));
+  Decision decision =
+      DecideNext(outcome, c.delivery.attempt - c.delivery.retry_base, c.delivery.retry_schedule,
+                 absl::Uniform(rng, -1.0, 1.0));
   AttemptRecord r;
   r.delivery_id = c.delivery.delivery_id;
   r.endpoint_id = c.delivery.endpoint_id;

@@ -32,6 +32,9 @@ ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
 ABSL_FLAG(int, claim_batch, 100, "deliveries claimed per query");
 ABSL_FLAG(int, max_in_flight, 256, "deliveries this replica holds at once");
 ABSL_FLAG(int, per_endpoint_in_flight, 16, "requests on the wire to one endpoint at once");
+ABSL_FLAG(absl::Duration, disable_after, absl::Hours(24 * 5),
+          "disable an endpoint with no successful delivery for this long...");
+ABSL_FLAG(int, disable_min_failures, 10, "...and at least this many failed attempts in a row");
 
 namespace argus {
 namespace {
@@ -76,7 +79,8 @@ absl::Status RunServer() {
   PgPool pool({.url = config->database_url, .size = config->db_pool_size});
   TokenStore tokens(&pool);
   Authenticator auth(&tokens, internal_token ? internal_token : "");
-  DeliveryStore store(&pool);
+  DeliveryStore store(&pool, {.no_success_for = absl::GetFlag(FLAGS_disable_after),
+                              .min_failures = absl::GetFlag(FLAGS_disable_min_failures)});
   WorkerPool workers(2, /*max_queue=*/64);
   ServiceHost host({.name = "deliverer",
                     .grpc_listen = config->grpc_listen,

@@ -65,25 +65,17 @@ absl::Status ReadOnly(absl::string_view field) {
 
 }  // namespace
 
-EndpointRegistryService::EndpointRegistryService(EndpointStore* store, Authenticator* auth,
+EndpointRegistryService::EndpointRegistryService(EndpointStore* store,
+                                                 DeliveryLogStore* deliveries, Authenticator* auth,
                                                  const SecretBox* secrets,
                                                  TargetPolicy target_policy,
                                                  WorkerPool* workers)
     : store_(store),
+      deliveries_(deliveries),
       auth_(auth),
       secrets_(secrets),
       target_policy_(std::move(target_policy)),
       workers_(workers) {}
-
-template <typename Body>
-grpc::ServerUnaryReactor* EndpointRegistryService::Serve(grpc::CallbackServerContext* context,
-                                                         Body body) {
-  return RunOnWorker(context, *workers_, [this, context, body = std::move(body)]() {
-    absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
-    if (!caller.ok()) return caller.status();
-    return body(*caller);
-  });
-}
 
 absl::Status EndpointRegistryService::CheckSubscriptions(
     const std::vector<std::string>& event_types) {

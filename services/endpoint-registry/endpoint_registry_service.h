@@ -3,9 +3,11 @@
 
 #include "argus/webhooks/v1/endpoint_registry.grpc.pb.h"
 #include "common/auth.h"
+#include "common/unary_call.h"
 #include "common/secret_box.h"
 #include "common/target_url.h"
 #include "common/worker_pool.h"
+#include "services/endpoint-registry/delivery_log_store.h"
 #include "services/endpoint-registry/endpoint_store.h"
 
 namespace argus {
@@ -14,13 +16,14 @@ namespace v1 = ::argus::webhooks::v1;
 
 // argus.webhooks.v1.EndpointRegistry: the admin API. Every RPC needs an
 // `admin` token and sees only that token's org. Database work runs on
-// `workers`, never on gRPC's callback threads. The delivery-log RPCs
-// (ListDeliveries, GetDelivery, Redeliver, RecoverFailed, GetEndpointStats,
-// SendTestEvent) and RotateSecret answer UNIMPLEMENTED for now.
+// `workers`, never on gRPC's callback threads. Endpoint RPCs are in
+// endpoint_registry_service.cc, delivery-log ones (and RotateSecret,
+// SendTestEvent) in endpoint_registry_deliveries.cc.
 class EndpointRegistryService final
     : public v1::EndpointRegistry::CallbackService {
  public:
-  EndpointRegistryService(EndpointStore* store, Authenticator* auth, const SecretBox* secrets,
+  EndpointRegistryService(EndpointStore* store, DeliveryLogStore* deliveries,
+                          Authenticator* auth, const SecretBox* secrets,
                           TargetPolicy target_policy, WorkerPool* workers);
 
   grpc::ServerUnaryReactor* CreateEndpoint(grpc::CallbackServerContext* context,
@@ -47,6 +50,27 @@ class EndpointRegistryService final
   grpc::ServerUnaryReactor* ListEventTypes(grpc::CallbackServerContext* context,
                                            const v1::ListEventTypesRequest* request,
                                            v1::ListEventTypesResponse* response) override;
+  grpc::ServerUnaryReactor* ListDeliveries(grpc::CallbackServerContext* context,
+                                           const v1::ListDeliveriesRequest* request,
+                                           v1::ListDeliveriesResponse* response) override;
+  grpc::ServerUnaryReactor* GetDelivery(grpc::CallbackServerContext* context,
+                                        const v1::GetDeliveryRequest* request,
+                                        v1::Delivery* response) override;
+  grpc::ServerUnaryReactor* Redeliver(grpc::CallbackServerContext* context,
+                                      const v1::RedeliverRequest* request,
+                                      v1::RedeliverResponse* response) override;
+  grpc::ServerUnaryReactor* RecoverFailed(grpc::CallbackServerContext* context,
+                                          const v1::RecoverFailedRequest* request,
+                                          v1::RecoverFailedResponse* response) override;
+  grpc::ServerUnaryReactor* GetEndpointStats(grpc::CallbackServerContext* context,
+                                             const v1::GetEndpointStatsRequest* request,
+                                             v1::EndpointStats* response) override;
+  grpc::ServerUnaryReactor* RotateSecret(grpc::CallbackServerContext* context,
+                                         const v1::RotateSecretRequest* request,
+                                         v1::RotateSecretResponse* response) override;
+  grpc::ServerUnaryReactor* SendTestEvent(grpc::CallbackServerContext* context,
+                                          const v1::SendTestEventRequest* request,
+                                          v1::SendTestEventResponse* response) override;
 
  private:
   absl::Status Create(const Caller& caller, const v1::CreateEndpointRequest& request,
@@ -65,11 +89,23 @@ class EndpointRegistryService final
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, Body body);
 
   EndpointStore* store_;
+  DeliveryLogStore* deliveries_;
   Authenticator* auth_;
   const SecretBox* secrets_;
   const TargetPolicy target_policy_;
   WorkerPool* workers_;
 };
+
+// Used by both .cc files of the service.
+template <typename Body>
+grpc::ServerUnaryReactor* EndpointRegistryService::Serve(grpc::CallbackServerContext* context,
+                                                         Body body) {
+  return RunOnWorker(context, *workers_, [this, context, body = std::move(body)]() {
+    absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
+    if (!caller.ok()) return caller.status();
+    return body(*caller);
+  });
+}
 
 }  // namespace argus
 

@@ -389,11 +389,18 @@ TEST_F(EndpointRegistryTest, ListEventTypesHasTheWholeCatalog) {
   EXPECT_EQ(names.size(), 42u);
 }
 
-TEST_F(EndpointRegistryTest, NotYetImplementedRpcsSaySo) {
+TEST_F(EndpointRegistryTest, RotationIsForSignedEndpointsOnly) {
+  v1::CreateEndpointRequest slack = NativeRequest("slack");
+  slack.set_url("https://hooks.slack.com/services/T/B/X");
+  v1::Endpoint e = CreateOk(slack);
   v1::RotateSecretRequest req;
+  req.set_id(e.id());
   v1::RotateSecretResponse resp;
-  EXPECT_EQ(harness_.stub().RotateSecret(RegistryHarness::Context(admin_).get(), req, &resp).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  ExpectError(harness_.stub().RotateSecret(RegistryHarness::Context(admin_).get(), req, &resp),
+              grpc::StatusCode::FAILED_PRECONDITION, "no secret");
+  req.mutable_grace_period()->set_seconds(-1);
+  ExpectError(harness_.stub().RotateSecret(RegistryHarness::Context(admin_).get(), req, &resp),
+              grpc::StatusCode::INVALID_ARGUMENT, "grace_period");
 }
 
 TEST_F(EndpointRegistryTest, HealthAndRpcMetrics) {

@@ -13,6 +13,7 @@
 #include "common/target_url.h"
 #include "common/token_store.h"
 #include "common/worker_pool.h"
+#include "services/endpoint-registry/delivery_log_store.h"
 #include "services/endpoint-registry/endpoint_registry_service.h"
 #include "services/endpoint-registry/endpoint_store.h"
 
@@ -32,8 +33,9 @@ absl::Status RunServer() {
   TokenStore tokens(&pool);
   Authenticator auth(&tokens, internal_token ? internal_token : "");
   EndpointStore store(&pool);
+  DeliveryLogStore deliveries(&pool);
   WorkerPool workers(config->db_pool_size, /*max_queue=*/1024);
-  EndpointRegistryService service(&store, &auth, &*secrets, *policy, &workers);
+  EndpointRegistryService service(&store, &deliveries, &auth, &*secrets, *policy, &workers);
 
   ServiceHost host({.name = "endpoint-registry",
                     .grpc_listen = config->grpc_listen,

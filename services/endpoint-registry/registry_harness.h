@@ -39,6 +39,7 @@ class RegistryHarness {
  private:
   ServiceHarness base_;
   EndpointStore store_;
+  DeliveryLogStore deliveries_;
   SecretBox box_;
   EndpointRegistryService service_;
   std::unique_ptr<v1::EndpointRegistry::Stub> stub_;

@@ -1,0 +1,195 @@
+// EndpointRegistry's delivery-log RPCs, RotateSecret and SendTestEvent.
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/page_token.h"
+#include "common/proto_time.h"
+#include "services/endpoint-registry/endpoint_registry_service.h"
+
+namespace argus {
+namespace {
+
+constexpr absl::Duration kDefaultStatsWindow = absl::Hours(24);
+constexpr absl::Duration kMaxStatsWindow = absl::Hours(24 * 90);
+constexpr absl::Duration kDefaultGrace = absl::Hours(24);
+constexpr absl::Duration kMaxGrace = absl::Hours(24 * 30);
+
+void FillSummary(const std::optional<int64_t>& at_us, int status, const std::string& error,
+                 v1::DeliverySummary* out) {
+  if (!at_us) return;
+  out->set_status_code(status);
+  out->set_error(error);
+  out->set_success(error.empty() && status >= 200 && status < 300);
+  SetTimestampMicros(*at_us, out->mutable_time());
+}
+
+void ToProto(const DeliveryRow& d, v1::Delivery* out) {
+  out->set_id(d.id);
+  out->set_event_id(d.event_id);
+  out->set_endpoint_id(d.endpoint_id);
+  out->set_event_type(d.event_type);
+  out->set_status(static_cast<v1::DeliveryStatus>(d.state));
+  out->set_attempt_count(d.attempts);
+  SetTimestampMicros(d.created_us, out->mutable_create_time());
+  if (d.state == v1::PENDING) SetTimestampMicros(d.next_attempt_us, out->mutable_next_attempt_time());
+  FillSummary(d.last_attempt_us, d.last_status_code, d.last_error, out->mutable_last_attempt());
+  for (const AttemptRow& a : d.attempt_log) {
+    v1::DeliveryAttempt* attempt = out->add_attempts();
+    attempt->set_attempt(a.attempt);
+    SetTimestampMicros(a.started_us, attempt->mutable_start_time());
+    SetDuration(absl::Microseconds(a.duration_us), attempt->mutable_duration());
+    attempt->set_status_code(a.status_code);
+    attempt->set_error(a.error);
+    attempt->set_response_body(a.response_body);
+    attempt->mutable_request_headers()->insert(a.request_headers.begin(), a.request_headers.end());
+  }
+}
+
+absl::Status CheckStatusFilter(int status) {
+  if (status < 0 || status > v1::CANCELLED) {
+    return absl::InvalidArgumentError(absl::StrCat("status: unknown value ", status));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* EndpointRegistryService::ListDeliveries(
+    grpc::CallbackServerContext* context, const v1::ListDeliveriesRequest* request,
+    v1::ListDeliveriesResponse* response) {
+  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
+    if (absl::Status s = CheckStatusFilter(request->status()); !s.ok()) return s;
+    absl::StatusOr<int> size = EffectivePageSize(request->page_size());
+    if (!size.ok()) return size.status();
+    absl::StatusOr<std::optional<PageCursor>> after = DecodePageToken(request->page_token());
+    if (!after.ok()) return after.status();
+    absl::StatusOr<DeliveryPage> page = deliveries_->List(
+        caller.org.id, request->endpoint_id(), request->status(), *size, *after);
+    if (!page.ok()) return page.status();
+    for (const DeliveryRow& d : page->deliveries) ToProto(d, response->add_deliveries());
+    if (page->next) response->set_next_page_token(EncodePageToken(*page->next));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::GetDelivery(
+    grpc::CallbackServerContext* context, const v1::GetDeliveryRequest* request,
+    v1::Delivery* response) {
+  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
+    absl::StatusOr<DeliveryRow> d = deliveries_->Get(caller.org.id, request->id());
+    if (!d.ok()) return d.status();
+    ToProto(*d, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::Redeliver(
+    grpc::CallbackServerContext* context, const v1::RedeliverRequest* request,
+    v1::RedeliverResponse* response) {
+  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("delivery_id", request->delivery_id()); !s.ok()) return s;
+    if (absl::Status s = deliveries_->Redeliver(caller.org.id, request->delivery_id()); !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<DeliveryRow> d = deliveries_->Get(caller.org.id, request->delivery_id());
+    if (!d.ok()) return d.status();
+    ToProto(*d, response->mutable_delivery());
+    LogInfo("redelivery queued", {{"org", caller.org.slug}, {"delivery", request->delivery_id()}});
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::RecoverFailed(
+    grpc::CallbackServerContext* context, const v1::RecoverFailedRequest* request,
+    v1::RecoverFailedResponse* response) {
+  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
+    if (!request->has_since()) {
+      return absl::InvalidArgumentError(
+          "since is required, e.g. \"2026-11-21T00:00:00Z\": failed deliveries created then or "
+          "later are queued again");
+    }
+    absl::StatusOr<int64_t> queued = deliveries_->RecoverFailed(
+        caller.org.id, request->endpoint_id(), FromTimestamp(request->since()));
+    if (!queued.ok()) return queued.status();
+    response->set_queued(*queued);
+    LogInfo("failed deliveries queued again", {{"org", caller.org.slug},
+                                               {"endpoint", request->endpoint_id()},
+                                               {"count", absl::StrCat(*queued)}});
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpointStats(
+    grpc::CallbackServerContext* context, const v1::GetEndpointStatsRequest* request,
+    v1::EndpointStats* response) {
+  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
+    absl::Duration window =
+        request->has_window() ? FromDuration(request->window()) : kDefaultStatsWindow;
+    if (window <= absl::ZeroDuration() || window > kMaxStatsWindow) {
+      return absl::InvalidArgumentError("window must be between 1s and 90 days (2160h)");
+    }
+    absl::StatusOr<EndpointStatsRow> s =
+        deliveries_->Stats(caller.org.id, request->endpoint_id(), window);
+    if (!s.ok()) return s.status();
+    response->set_attempts(s->attempts);
+    response->set_successes(s->successes);
+    response->mutable_failures_by_result()->insert(s->failures_by_result.begin(),
+                                                   s->failures_by_result.end());
+    response->set_success_rate(s->attempts ? static_cast<double>(s->successes) / s->attempts : 0);
+    response->set_pending_deliveries(s->pending);
+    response->set_failed_deliveries(s->failed);
+    FillSummary(s->last_attempt_us, s->last_status_code, s->last_error,
+                response->mutable_last_delivery());
+    SetDuration(absl::Microseconds(s->p50_us), response->mutable_p50_attempt_duration());
+    SetDuration(absl::Microseconds(s->p99_us), response->mutable_p99_attempt_duration());
+    SetDuration(window, response->mutable_window());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::RotateSecret(
+    grpc::CallbackServerContext* context, const v1::RotateSecretRequest* request,
+    v1::RotateSecretResponse* response) {
+  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
+    absl::Duration grace =
+        request->has_grace_period() ? FromDuration(request->grace_period()) : kDefaultGrace;
+    if (grace < absl::ZeroDuration() || grace > kMaxGrace) {
+      return absl::InvalidArgumentError("grace_period must be between 0s and 30 days (720h)");
+    }
+    std::string secret = GenerateSigningSecret();
+    absl::StatusOr<absl::Time> previous_expire = deliveries_->RotateSecret(
+        caller.org.id, request->id(), secrets_->Seal(secret, request->id()), grace);
+    if (!previous_expire.ok()) return previous_expire.status();
+    response->set_signing_secret(secret);
+    SetTimestamp(*previous_expire, response->mutable_previous_expire_time());
+    LogInfo("signing secret rotated", {{"org", caller.org.slug}, {"endpoint", request->id()},
+                                       {"grace", absl::FormatDuration(grace)}});
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::SendTestEvent(
+    grpc::CallbackServerContext* context, const v1::SendTestEventRequest* request,
+    v1::SendTestEventResponse* response) {
+  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
+    std::string event_id = NewUuid();
+    nlohmann::json payload = {{"message", "This is a test event from Argus Webhooks."},
+                              {"endpointId", request->endpoint_id()}};
+    absl::StatusOr<std::string> delivery_id = deliveries_->SendTestEvent(
+        caller.org.id, request->endpoint_id(), event_id, payload.dump());
+    if (!delivery_id.ok()) return delivery_id.status();
+    response->set_event_id(event_id);
+    response->set_delivery_id(*delivery_id);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace argus

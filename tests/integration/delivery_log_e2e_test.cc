@@ -1,0 +1,270 @@
+// The registry's delivery log, replay, stats, rotation, auto-disable and test
+// pings against the running services (all processes, real HTTPS receiver).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "tests/support/e2e_fixture.h"
+#include "tests/support/service_harness.h"
+
+namespace argus {
+namespace {
+
+namespace v1 = ::argus::webhooks::v1;
+using testing::E2eTest;
+using testing::Reply;
+using testing::ServiceHarness;
+using testing::VerifySignatures;
+
+class DeliveryLogE2eTest : public E2eTest {
+ protected:
+  std::unique_ptr<grpc::ClientContext> Admin() {
+    return ServiceHarness::Context(suite_->admin_token());
+  }
+  v1::ListDeliveriesResponse List(const std::string& endpoint_id, v1::DeliveryStatus status = {}) {
+    v1::ListDeliveriesRequest req;
+    req.set_endpoint_id(endpoint_id);
+    req.set_status(status);
+    v1::ListDeliveriesResponse resp;
+    grpc::Status s = suite_->registry().ListDeliveries(Admin().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  v1::Delivery Get(const std::string& id) {
+    v1::GetDeliveryRequest req;
+    req.set_id(id);
+    v1::Delivery resp;
+    grpc::Status s = suite_->registry().GetDelivery(Admin().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  v1::EndpointStats Stats(const std::string& endpoint_id) {
+    v1::GetEndpointStatsRequest req;
+    req.set_endpoint_id(endpoint_id);
+    v1::EndpointStats resp;
+    grpc::Status s = suite_->registry().GetEndpointStats(Admin().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  bool AllFinished() {
+    return Sql("SELECT count(*) FROM deliveries WHERE state IN (1, 2)") == "0";
+  }
+};
+
+TEST_F(DeliveryLogE2eTest, LogStatsAndListShowWhatTheReceiverSaw) {
+  StartSuite();
+  std::string big = "start" + std::string(5000, 'b');
+  receiver_.Script("/flaky", {{.status = 500, .body = big}, {.status = 200, .body = "thanks"}});
+  receiver_.Script("/broken", {{.status = 404, .body = "no such hook"}});
+  auto flaky = CreateEndpoint(receiver_.Url("/flaky"), {"user.*"}, {"0.1s"});
+  auto broken = CreateEndpoint(receiver_.Url("/broken"), {"mfa.*"}, {"0.1s"});
+  std::string first = Publish("user.login");   // 500 then 200
+  std::string second = Publish("user.login");  // 200
+  std::string third = Publish("mfa.enabled");  // 404, 404: failed
+  ASSERT_TRUE(WaitUntil([&] { return AllFinished(); }, absl::Seconds(20)));
+
+  v1::ListDeliveriesResponse listed = List(flaky.id);
+  ASSERT_EQ(listed.deliveries_size(), 2);
+  EXPECT_EQ(listed.deliveries(0).event_id(), second);  // newest first
+  EXPECT_EQ(listed.deliveries(1).event_id(), first);
+  v1::Delivery d = Get(listed.deliveries(1).id());
+  EXPECT_EQ(d.status(), v1::SUCCEEDED);
+  ASSERT_EQ(d.attempts_size(), 2);
+  EXPECT_EQ(d.attempts(0).status_code(), 500);
+  EXPECT_EQ(d.attempts(0).response_body(), big.substr(0, 1024));
+  EXPECT_EQ(d.attempts(1).status_code(), 200);
+  EXPECT_EQ(d.attempts(1).response_body(), "thanks");
+  EXPECT_EQ(d.attempts(1).request_headers().at("argus-delivery"), first);
+  EXPECT_EQ(d.attempts(1).request_headers().count("argus-signature"), 0u);
+  EXPECT_GT(d.attempts(1).duration().nanos() + d.attempts(1).duration().seconds(), 0);
+  for (const std::string& text : {listed.DebugString(), d.DebugString()}) {
+    EXPECT_FALSE(absl::StrContains(text, flaky.secret));
+    EXPECT_FALSE(absl::StrContains(text, "whsec_"));
+  }
+  EXPECT_EQ(List(broken.id, v1::FAILED).deliveries_size(), 1);
+  EXPECT_EQ(List(flaky.id, v1::FAILED).deliveries_size(), 0);
+
+  v1::EndpointStats fs = Stats(flaky.id);
+  EXPECT_EQ(fs.attempts(), 3);
+  EXPECT_EQ(fs.successes(), 2);
+  EXPECT_EQ(fs.failures_by_result().at("http_error"), 1);
+  EXPECT_DOUBLE_EQ(fs.success_rate(), 2.0 / 3.0);
+  EXPECT_EQ(fs.failed_deliveries(), 0);
+  EXPECT_EQ(fs.last_delivery().status_code(), 200);
+  v1::EndpointStats bs = Stats(broken.id);
+  EXPECT_EQ(bs.attempts(), 2);
+  EXPECT_EQ(bs.successes(), 0);
+  EXPECT_EQ(bs.failed_deliveries(), 1);
+  EXPECT_EQ(bs.pending_deliveries(), 0);
+  EXPECT_FALSE(bs.last_delivery().success());
+
+  v1::ListEndpointsResponse endpoints;
+  ASSERT_TRUE(suite_->registry().ListEndpoints(Admin().get(), {}, &endpoints).ok());
+  std::map<std::string, int> last;
+  for (const auto& e : endpoints.endpoints()) last[e.id()] = e.last_delivery().status_code();
+  EXPECT_EQ(last[flaky.id], 200);
+  EXPECT_EQ(last[broken.id], 404);
+}
+
+TEST_F(DeliveryLogE2eTest, RedeliverAndRecoverFailed) {
+  StartSuite();
+  auto ok = CreateEndpoint(receiver_.Url("/ok"), {"user.*"});
+  std::string event = Publish("user.login");
+  ASSERT_TRUE(WaitForState(event, ok.id, "3", absl::Seconds(15)));
+  v1::RedeliverRequest redeliver;
+  redeliver.set_delivery_id(List(ok.id).deliveries(0).id());
+  v1::RedeliverResponse redelivered;
+  ASSERT_TRUE(suite_->registry().Redeliver(Admin().get(), redeliver, &redelivered).ok());
+  ASSERT_TRUE(receiver_.WaitFor("/ok", 2, absl::Seconds(15)));
+  auto got = receiver_.Received("/ok");
+  EXPECT_EQ(got[1].headers["argus-delivery"], event);
+  EXPECT_EQ(nlohmann::json::parse(got[1].body)["id"], event);
+  EXPECT_EQ(VerifySignatures(got[1], ok.secret), "");
+
+  receiver_.Script("/down", {{.status = 503}});
+  auto down = CreateEndpoint(receiver_.Url("/down"), {"mfa.*"}, {"0.1s"});
+  std::vector<std::string> failed;
+  for (int i = 0; i < 3; ++i) failed.push_back(Publish("mfa.enabled"));
+  for (const auto& e : failed) ASSERT_TRUE(WaitForState(e, down.id, "4", absl::Seconds(15)));
+  receiver_.Script("/down", {{.status = 200}});  // the receiver is fixed
+  v1::RecoverFailedRequest recover;
+  recover.set_endpoint_id(down.id);
+  recover.mutable_since()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
+  v1::RecoverFailedResponse recovered;
+  ASSERT_TRUE(suite_->registry().RecoverFailed(Admin().get(), recover, &recovered).ok());
+  EXPECT_EQ(recovered.queued(), 3);
+  for (const auto& e : failed) ASSERT_TRUE(WaitForState(e, down.id, "3", absl::Seconds(15)));
+  EXPECT_EQ(receiver_.Count("/down"), 9u);  // 2 failed tries each, then 1 success each
+}
+
+TEST_F(DeliveryLogE2eTest, RotationSignsWithBothSecretsDuringGraceThenOnlyTheNew) {
+  StartSuite();
+  auto ep = CreateEndpoint(receiver_.Url("/rotate"), {"user.*"});
+  v1::RotateSecretRequest rotate;
+  rotate.set_id(ep.id);
+  rotate.mutable_grace_period()->set_seconds(3);
+  v1::RotateSecretResponse rotated;
+  ASSERT_TRUE(suite_->registry().RotateSecret(Admin().get(), rotate, &rotated).ok());
+  std::string fresh = rotated.signing_secret();
+  ASSERT_TRUE(absl::StartsWith(fresh, "whsec_"));
+  EXPECT_NE(fresh, ep.secret);
+
+  Publish("user.login");
+  ASSERT_TRUE(receiver_.WaitFor("/rotate", 1, absl::Seconds(15)));
+  auto during = receiver_.Received("/rotate")[0];
+  EXPECT_EQ(VerifySignatures(during, ep.secret), "");
+  EXPECT_EQ(VerifySignatures(during, fresh), "");
+
+  absl::Time grace_end = absl::FromUnixSeconds(rotated.previous_expire_time().seconds() + 1);
+  ASSERT_TRUE(WaitUntil([&] { return absl::Now() > grace_end; }, absl::Seconds(10)));
+  Publish("user.login");
+  ASSERT_TRUE(receiver_.WaitFor("/rotate", 2, absl::Seconds(15)));
+  auto after = receiver_.Received("/rotate")[1];
+  EXPECT_EQ(VerifySignatures(after, fresh), "");
+  EXPECT_NE(VerifySignatures(after, ep.secret), "");
+
+  // A hard rotation (grace 0) retires the current secret at once.
+  rotate.mutable_grace_period()->set_seconds(0);
+  ASSERT_TRUE(suite_->registry().RotateSecret(Admin().get(), rotate, &rotated).ok());
+  Publish("user.login");
+  ASSERT_TRUE(receiver_.WaitFor("/rotate", 3, absl::Seconds(15)));
+  auto hard = receiver_.Received("/rotate")[2];
+  EXPECT_EQ(VerifySignatures(hard, rotated.signing_secret()), "");
+  EXPECT_NE(VerifySignatures(hard, fresh), "");
+  EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM endpoint_secrets WHERE endpoint_id = '", ep.id,
+                             "'")),
+            "1");
+}
+
+TEST_F(DeliveryLogE2eTest, FailingEndpointIsDisabledAndTheOrgIsTold) {
+  StartSuite(1, {"--disable_after", "1s", "--disable_min_failures", "3"});
+  receiver_.Script("/failing", {{.status = 500}});
+  auto failing = CreateEndpoint(receiver_.Url("/failing"), {"user.*"}, {"0.3s", "0.3s", "0.3s"});
+  auto watcher = CreateEndpoint(receiver_.Url("/watcher"), {"endpoint.disabled"});
+  Publish("user.login");
+  ASSERT_TRUE(receiver_.WaitFor("/watcher", 1, absl::Seconds(20)));
+  nlohmann::json told = nlohmann::json::parse(receiver_.Received("/watcher")[0].body);
+  EXPECT_EQ(told["type"], "endpoint.disabled");
+  EXPECT_EQ(told["data"]["endpointId"], failing.id);
+  EXPECT_TRUE(absl::StrContains(told["data"]["reason"].get<std::string>(), "no successful delivery"));
+
+  v1::GetEndpointRequest get;
+  get.set_id(failing.id);
+  v1::Endpoint e;
+  ASSERT_TRUE(suite_->registry().GetEndpoint(Admin().get(), get, &e).ok());
+  EXPECT_EQ(e.state(), v1::DISABLED);
+  EXPECT_TRUE(absl::StrContains(e.disabled_reason(), "failed attempts in a row")) << e.disabled_reason();
+
+  v1::ResumeEndpointRequest resume;
+  resume.set_id(failing.id);
+  ASSERT_TRUE(suite_->registry().ResumeEndpoint(Admin().get(), resume, &e).ok());
+  EXPECT_EQ(e.state(), v1::ENABLED);
+  EXPECT_EQ(e.disabled_reason(), "");
+}
+
+TEST_F(DeliveryLogE2eTest, TestEventReachesOnlyTheNamedEndpointOfItsOrg) {
+  StartSuite();
+  auto target = CreateEndpoint(receiver_.Url("/target"), {"user.*"});
+  auto bystander = CreateEndpoint(receiver_.Url("/bystander"), {"webhook.test", "user.*"});
+  v1::SendTestEventRequest ping;
+  ping.set_endpoint_id(target.id);
+  v1::SendTestEventResponse sent;
+  ASSERT_TRUE(suite_->registry().SendTestEvent(Admin().get(), ping, &sent).ok());
+  ASSERT_TRUE(WaitForState(sent.event_id(), target.id, "3", absl::Seconds(15)));
+  auto got = receiver_.Received("/target");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].headers["argus-event"], "webhook.test");
+  EXPECT_EQ(got[0].headers["argus-delivery"], sent.event_id());
+  EXPECT_EQ(VerifySignatures(got[0], target.secret), "");
+  EXPECT_EQ(receiver_.Count("/bystander"), 0u);
+  EXPECT_EQ(Sql("SELECT count(*) FROM deliveries"), "1");
+
+  // Another org's admin sees none of it.
+  testing::CommandResult minted = testing::RunCommand(
+      {ARGUSCTL_BINARY_FOR_TESTS, "token", "create", "--org", "globex", "--scope", "admin"},
+      suite_->Env());
+  ASSERT_EQ(minted.exit_code, 0);
+  std::string other(absl::StripAsciiWhitespace(minted.out));
+  auto ctx = [&] { return ServiceHarness::Context(other); };
+  v1::SendTestEventResponse s2;
+  EXPECT_EQ(suite_->registry().SendTestEvent(ctx().get(), ping, &s2).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::ListDeliveriesRequest list;
+  list.set_endpoint_id(target.id);
+  v1::ListDeliveriesResponse l2;
+  EXPECT_EQ(suite_->registry().ListDeliveries(ctx().get(), list, &l2).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::GetDeliveryRequest getd;
+  getd.set_id(sent.delivery_id());
+  v1::Delivery d2;
+  EXPECT_EQ(suite_->registry().GetDelivery(ctx().get(), getd, &d2).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::RedeliverRequest red;
+  red.set_delivery_id(sent.delivery_id());
+  v1::RedeliverResponse r2;
+  EXPECT_EQ(suite_->registry().Redeliver(ctx().get(), red, &r2).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::RecoverFailedRequest rec;
+  rec.set_endpoint_id(target.id);
+  rec.mutable_since()->set_seconds(0);
+  v1::RecoverFailedResponse rr;
+  EXPECT_EQ(suite_->registry().RecoverFailed(ctx().get(), rec, &rr).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::GetEndpointStatsRequest st;
+  st.set_endpoint_id(target.id);
+  v1::EndpointStats s3;
+  EXPECT_EQ(suite_->registry().GetEndpointStats(ctx().get(), st, &s3).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::RotateSecretRequest rot;
+  rot.set_id(target.id);
+  v1::RotateSecretResponse rs;
+  EXPECT_EQ(suite_->registry().RotateSecret(ctx().get(), rot, &rs).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace argus
