@@ -43,7 +43,12 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
                       .Name("argus_webhook_oldest_due_seconds")
                       .Help("Age of the oldest due delivery not yet claimed.")
                       .Register(r)
-                      .Add({})) {
+                      .Add({})),
+      endpoints_disabled_(prometheus::BuildCounter()
+                              .Name("argus_webhook_endpoints_disabled_total")
+                              .Help("Endpoints this replica disabled (410 Gone or no success).")
+                              .Register(r)
+                              .Add({})) {
   for (const char* result :
        {"success", "http_error", "timeout", "network", "dns", "tls", "ssrf_blocked"}) {
     for (const char* format : {"native", "slack", "discord"}) {
@@ -75,5 +80,7 @@ void DelivererMetrics::QueueDepth(double pending, double in_flight, double oldes
 }
 
 void DelivererMetrics::InFlight(double n) { inflight_.Set(n); }
+
+void DelivererMetrics::EndpointsDisabled(int n) { endpoints_disabled_.Increment(n); }
 
 }  // namespace argus

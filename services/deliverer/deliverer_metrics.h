@@ -16,7 +16,8 @@ namespace argus {
 //   argus_webhook_attempt_duration_seconds, argus_webhook_end_to_end_seconds
 //   argus_webhook_queue_depth{state}, argus_webhook_inflight
 // plus argus_webhook_oldest_due_seconds (age of the oldest due, unclaimed
-// delivery), for the "queue is falling behind" alert.
+// delivery) and argus_webhook_endpoints_disabled_total (410 Gone or
+// auto-disable), for alerts.
 class DelivererMetrics {
  public:
   explicit DelivererMetrics(prometheus::Registry& registry);
@@ -28,6 +29,7 @@ class DelivererMetrics {
   void EndToEnd(double seconds);
   void QueueDepth(double pending, double in_flight, double oldest_due_seconds);
   void InFlight(double n);
+  void EndpointsDisabled(int n);
 
  private:
   prometheus::Family<prometheus::Counter>& attempts_;
@@ -37,6 +39,7 @@ class DelivererMetrics {
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Gauge& inflight_;
   prometheus::Gauge& oldest_due_;
+  prometheus::Counter& endpoints_disabled_;
 };
 
 }  // namespace argus

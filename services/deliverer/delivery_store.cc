@@ -182,8 +182,8 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
   return out;
 }
 
-absl::Status DeliveryStore::Record(const std::string& replica,
-                                   const std::vector<AttemptRecord>& records) {
+absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
+                                          const std::vector<AttemptRecord>& records) {
   Json attempts = Json::array();
   Json deliveries = Json::array();
   // The latest attempt per endpoint, and how many failures it had in this batch.
@@ -220,11 +220,12 @@ absl::Status DeliveryStore::Record(const std::string& replica,
   Json endpoint_rows = Json::array();
   for (auto& [id, row] : endpoints) endpoint_rows.push_back(row);
 
-  return pool_->Run("record_attempts", [&](pqxx::connection& c) {
+  int disabled = 0;
+  absl::Status status = pool_->Run("record_attempts", [&](pqxx::connection& c) {
+    disabled = 0;
     pqxx::work tx(c);
     tx.exec_params0(kInsertAttempts, attempts.dump());
     tx.exec_params0(kUpdateDeliveries, deliveries.dump(), replica);
-    bool published = false;
     for (const auto& row :
          tx.exec_params(kUpdateEndpoints, endpoint_rows.dump(), auto_disable_.min_failures,
                         absl::ToInt64Milliseconds(auto_disable_.no_success_for),
@@ -237,12 +238,14 @@ absl::Status DeliveryStore::Record(const std::string& replica,
                       {"label", row[3].as<std::string>()},
                       {"reason", row[4].as<std::string>()}};
       tx.exec_params0(kPublishDisabled, NewUuid(), org_id, payload.dump(), endpoint_id);
-      published = true;
+      ++disabled;
     }
-    if (published) tx.exec(kNotifyDeliverers);
+    if (disabled > 0) tx.exec(kNotifyDeliverers);
     tx.commit();
     return absl::OkStatus();
   });
+  if (!status.ok()) return status;
+  return disabled;
 }
 
 absl::StatusOr<int64_t> DeliveryStore::ExpireLeases() {

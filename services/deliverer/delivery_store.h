@@ -79,8 +79,10 @@ class DeliveryStore {
   // each delivery's new state (only where `replica` still holds the lease),
   // the endpoints' last-delivery summaries, and disables (410 Gone, or the
   // auto-disable policy): a disabled endpoint's org gets an endpoint.disabled
-  // event on its other endpoints subscribed to it.
-  absl::Status Record(const std::string& replica, const std::vector<AttemptRecord>& records);
+  // event on its other endpoints subscribed to it. Returns how many
+  // endpoints were disabled.
+  absl::StatusOr<int> Record(const std::string& replica,
+                             const std::vector<AttemptRecord>& records);
 
   // Returns deliveries whose lease expired (a dead replica) to pending.
   absl::StatusOr<int64_t> ExpireLeases();

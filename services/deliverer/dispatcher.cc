@@ -331,14 +331,16 @@ void Dispatcher::Flush() {
     size_t n = std::min<size_t>(unflushed_.size(), kMaxRecordBatch);
     std::vector<AttemptRecord> batch(std::make_move_iterator(unflushed_.begin()),
                                      std::make_move_iterator(unflushed_.begin() + n));
-    absl::Status s = store_->Record(options_.replica_id, batch);
-    if (!s.ok()) {
+    absl::StatusOr<int> disabled = store_->Record(options_.replica_id, batch);
+    if (!disabled.ok()) {
       // Keep them; the next loop tries again. If we never manage, the leases
       // expire and another replica sends again: at least once, never lost.
       std::move(batch.begin(), batch.end(), unflushed_.begin());
-      LogWarning("recording results failed", {{"error", std::string(s.message())}});
+      LogWarning("recording results failed",
+                 {{"error", std::string(disabled.status().message())}});
       return;
     }
+    if (*disabled > 0) metrics_->EndpointsDisabled(*disabled);
     unflushed_.erase(unflushed_.begin(), unflushed_.begin() + n);
   }
 }

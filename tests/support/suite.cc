@@ -102,6 +102,14 @@ std::unique_ptr<v1::Deliverer::Stub> Suite::DelivererStub(int i) {
       grpc::CreateChannel(deliverers_.at(i).grpc_address, grpc::InsecureChannelCredentials()));
 }
 
+std::vector<std::pair<std::string, int>> Suite::MetricsTargets() const {
+  std::vector<std::pair<std::string, int>> out = {{"endpoint-registry", registry_.metrics_port},
+                                                  {"event-ingest", ingest_.metrics_port}};
+  for (const Running& d : deliverers_) out.push_back({"deliverer", d.metrics_port});
+  for (const Running& d : debouncers_) out.push_back({"debouncer", d.metrics_port});
+  return out;
+}
+
 std::string Suite::DelivererMetrics(int i) {
   httplib::Client client("127.0.0.1", deliverers_.at(i).metrics_port);
   auto res = client.Get("/metrics");

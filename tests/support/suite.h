@@ -55,6 +55,9 @@ class Suite {
   const std::string& publish_token() const { return publish_token_; }
   const std::string& database_url() const { return database_url_; }
 
+  // Prometheus jobs and the metrics ports of their running processes.
+  std::vector<std::pair<std::string, int>> MetricsTargets() const;
+
   // The environment every service gets.
   std::vector<std::string> Env() const;
 
