@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/flags.h"
 #include "common/grpc_metrics.h"
 #include "common/health_service.h"
 #include "common/log.h"
@@ -87,6 +88,26 @@ std::string WaitForTerminationSignal() {
   int sig = 0;
   sigwait(&set, &sig);
   return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+int ServiceMain(int argc, char** argv, const char* name, const char* usage,
+                const std::function<absl::Status()>& run) {
+  BlockTerminationSignals();
+  SetLogService(name);
+  ParseFlagsWithEnv(argc, argv, usage);
+  absl::Status status = run();
+  if (!status.ok()) {
+    LogError("exiting", {{"error", std::string(status.message())}});
+    return 1;
+  }
+  return 0;
+}
+
+void ServeUntilTerminated(ServiceHost& host, const std::function<void()>& drain) {
+  std::string signal = WaitForTerminationSignal();
+  LogInfo("shutting down", {{"signal", signal}});
+  if (drain) drain();
+  host.Shutdown();
 }
 
 }  // namespace argus

@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,6 +80,16 @@ void BlockTerminationSignals();
 
 // Blocks until SIGTERM or SIGINT; returns the signal's name.
 std::string WaitForTerminationSignal();
+
+// The main() of every service: blocks SIGTERM/SIGINT, names the log lines
+// `name`, parses flags (with ARGUS_* environment fallbacks), runs `run`, and
+// turns its Status into the exit code, logging why it failed.
+int ServiceMain(int argc, char** argv, const char* name, const char* usage,
+                const std::function<absl::Status()>& run);
+
+// Serves until SIGTERM or SIGINT, then runs `drain` (if any) and shuts the
+// host down gracefully.
+void ServeUntilTerminated(ServiceHost& host, const std::function<void()>& drain = {});
 
 }  // namespace argus
 

@@ -54,9 +54,7 @@ absl::Status RunServer() {
     return s;
   }
   roller.Start();
-  std::string signal = WaitForTerminationSignal();
-  LogInfo("shutting down", {{"signal", signal}});
-  host.Shutdown();
+  ServeUntilTerminated(host);
   return absl::OkStatus();
 }
 
@@ -64,15 +62,8 @@ absl::Status RunServer() {
 }  // namespace argus
 
 int main(int argc, char** argv) {
-  argus::BlockTerminationSignals();
-  argus::SetLogService("debouncer");
-  argus::ParseFlagsWithEnv(argc, argv,
-                           "debouncer: test-session rollups for Argus Webhooks. "
-                           "See README.md for flags and environment.");
-  absl::Status status = argus::RunServer();
-  if (!status.ok()) {
-    argus::LogError("exiting", {{"error", std::string(status.message())}});
-    return 1;
-  }
-  return 0;
+  return argus::ServiceMain(argc, argv, "debouncer",
+                            "debouncer: test-session rollups for Argus Webhooks. "
+                            "See README.md for flags and environment.",
+                            argus::RunServer);
 }

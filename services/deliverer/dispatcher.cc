@@ -1,7 +1,6 @@
 #include "services/deliverer/dispatcher.h"
 
 #include <algorithm>
-#include <pqxx/pqxx>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -13,7 +12,6 @@
 namespace argus {
 namespace {
 
-constexpr char kWakeChannel[] = "argus_deliveries";
 constexpr int kMaxRecordBatch = 500;
 
 const char* FormatName(int format) {
@@ -34,16 +32,6 @@ std::string MetricResult(const std::string& tag) {
   return tag;
 }
 
-class WakeReceiver : public pqxx::notification_receiver {
- public:
-  WakeReceiver(pqxx::connection& conn, std::function<void()> wake)
-      : pqxx::notification_receiver(conn, kWakeChannel), wake_(std::move(wake)) {}
-  void operator()(const std::string&, int) override { wake_(); }
-
- private:
-  std::function<void()> wake_;
-};
-
 }  // namespace
 
 Dispatcher::Dispatcher(Options options, DeliveryStore* store, HttpSender* sender,
@@ -58,15 +46,17 @@ Dispatcher::Dispatcher(Options options, DeliveryStore* store, HttpSender* sender
 
 Dispatcher::~Dispatcher() {
   Drain();
-  stopped_ = true;
-  if (listener_.joinable()) listener_.join();
+  listener_.reset();
 }
 
 void Dispatcher::Start() {
   absl::Time now = absl::Now();
   next_claim_ = next_expire_ = next_stats_ = now;
   loop_ = std::thread([this] { Loop(); });
-  listener_ = std::thread([this] { Listen(); });
+  // On (re)connect, claim at once: anything published meanwhile went unheard.
+  listener_ = std::make_unique<PgListener>(
+      database_url_, "argus_deliveries", [this](const std::string&) { Wake(); },
+      [this] { Wake(); });
 }
 
 void Dispatcher::Drain() {
@@ -90,20 +80,6 @@ void Dispatcher::Wake() {
     woken_ = true;
   }
   cv_.notify_one();
-}
-
-void Dispatcher::Listen() {
-  while (!stopped_) {
-    try {
-      pqxx::connection conn(database_url_);
-      WakeReceiver receiver(conn, [this] { Wake(); });
-      Wake();  // anything published while we were not listening
-      while (!stopped_) conn.await_notification(0, 250000);
-    } catch (const std::exception& e) {
-      LogWarning("delivery wake-up listener reconnecting", {{"error", e.what()}});
-      for (int i = 0; i < 10 && !stopped_; ++i) absl::SleepFor(absl::Milliseconds(100));
-    }
-  }
 }
 
 void Dispatcher::Loop() {

@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "common/pg_listener.h"
 #include "common/secret_box.h"
 #include "services/deliverer/deliverer_metrics.h"
 #include "services/deliverer/delivery_store.h"
@@ -73,7 +74,6 @@ class Dispatcher {
   };
 
   void Loop();
-  void Listen();
   void Wake();
   void ClaimMore(absl::Time now);
   // Sends what lanes allow; returns when the next rate-limited send is due.
@@ -107,9 +107,9 @@ class Dispatcher {
   Status status_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<bool> draining_{false};
-  std::atomic<bool> stopped_{false};
   std::thread loop_;
-  std::thread listener_;
+  // NOTIFY argus_deliveries (a publish, a redelivery) wakes the loop.
+  std::unique_ptr<PgListener> listener_;
 };
 
 }  // namespace argus

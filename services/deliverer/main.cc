@@ -94,10 +94,7 @@ absl::Status RunServer() {
   }
   dispatcher.Start();
   LogInfo("delivering", {{"replica", options.replica_id}});
-  std::string signal = WaitForTerminationSignal();
-  LogInfo("draining", {{"signal", signal}});
-  dispatcher.Drain();
-  host.Shutdown();
+  ServeUntilTerminated(host, [&] { dispatcher.Drain(); });
   LogInfo("stopped", {{"delivered", absl::StrCat(dispatcher.GetStatus().delivered)}});
   return absl::OkStatus();
 }
@@ -106,15 +103,8 @@ absl::Status RunServer() {
 }  // namespace argus
 
 int main(int argc, char** argv) {
-  argus::BlockTerminationSignals();
-  argus::SetLogService("deliverer");
-  argus::ParseFlagsWithEnv(argc, argv,
-                           "deliverer: sends Argus Webhooks deliveries. "
-                           "See README.md for flags and environment.");
-  absl::Status status = argus::RunServer();
-  if (!status.ok()) {
-    argus::LogError("exiting", {{"error", std::string(status.message())}});
-    return 1;
-  }
-  return 0;
+  return argus::ServiceMain(argc, argv, "deliverer",
+                            "deliverer: sends Argus Webhooks deliveries. "
+                            "See README.md for flags and environment.",
+                            argus::RunServer);
 }

@@ -44,9 +44,7 @@ absl::Status RunServer() {
       !s.ok()) {
     return s;
   }
-  std::string signal = WaitForTerminationSignal();
-  LogInfo("shutting down", {{"signal", signal}});
-  host.Shutdown();
+  ServeUntilTerminated(host);
   return absl::OkStatus();
 }
 
@@ -54,15 +52,8 @@ absl::Status RunServer() {
 }  // namespace argus
 
 int main(int argc, char** argv) {
-  argus::BlockTerminationSignals();
-  argus::SetLogService("endpoint-registry");
-  argus::ParseFlagsWithEnv(argc, argv,
-                           "endpoint-registry: the Argus Webhooks admin API. "
-                           "See README.md for flags and environment.");
-  absl::Status status = argus::RunServer();
-  if (!status.ok()) {
-    argus::LogError("exiting", {{"error", std::string(status.message())}});
-    return 1;
-  }
-  return 0;
+  return argus::ServiceMain(argc, argv, "endpoint-registry",
+                            "endpoint-registry: the Argus Webhooks admin API. "
+                            "See README.md for flags and environment.",
+                            argus::RunServer);
 }

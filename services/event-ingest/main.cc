@@ -57,9 +57,7 @@ absl::Status RunServer() {
   if (absl::Status s = host.Start({{v1::EventIngest::service_full_name(), &service}}); !s.ok()) {
     return s;
   }
-  std::string signal = WaitForTerminationSignal();
-  LogInfo("shutting down", {{"signal", signal}});
-  host.Shutdown();
+  ServeUntilTerminated(host);
   return absl::OkStatus();
 }
 
@@ -67,15 +65,8 @@ absl::Status RunServer() {
 }  // namespace argus
 
 int main(int argc, char** argv) {
-  argus::BlockTerminationSignals();
-  argus::SetLogService("event-ingest");
-  argus::ParseFlagsWithEnv(argc, argv,
-                           "event-ingest: Publish events to Argus Webhooks. "
-                           "See README.md for flags and environment.");
-  absl::Status status = argus::RunServer();
-  if (!status.ok()) {
-    argus::LogError("exiting", {{"error", std::string(status.message())}});
-    return 1;
-  }
-  return 0;
+  return argus::ServiceMain(argc, argv, "event-ingest",
+                            "event-ingest: Publish events to Argus Webhooks. "
+                            "See README.md for flags and environment.",
+                            argus::RunServer);
 }

@@ -1,17 +1,16 @@
 #ifndef ARGUS_SERVICES_EVENT_INGEST_SUBSCRIPTION_CACHE_H_
 #define ARGUS_SERVICES_EVENT_INGEST_SUBSCRIPTION_CACHE_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "common/pg_listener.h"
 
 namespace argus {
 
@@ -50,21 +49,15 @@ class SubscriptionCache {
       ABSL_GUARDED_BY(mu_);
 };
 
-// LISTENs on `argus_endpoints` with a connection of its own and evicts the
-// org named in each notification; after a lost connection it clears the
-// cache and reconnects.
+// LISTENs on `argus_endpoints` and evicts the org named in each
+// notification; whenever it (re)connects it clears the whole cache, since
+// changes made meanwhile were not heard.
 class SubscriptionInvalidator {
  public:
   SubscriptionInvalidator(std::string database_url, SubscriptionCache* cache);
-  ~SubscriptionInvalidator();  // stops and joins
 
  private:
-  void Run();
-
-  const std::string database_url_;
-  SubscriptionCache* cache_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  PgListener listener_;
 };
 
 }  // namespace argus
