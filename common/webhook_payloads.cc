@@ -26,10 +26,11 @@ class Chat {
   std::string Field(const char* key, absl::string_view fallback = "?") const {
     return Escape(Raw(data_, key, fallback));
   }
-  std::string Number(const Json& obj, const char* key, const char* format) const {
+  // A number field with `decimals` digits after the point; "?" when absent.
+  std::string Number(const Json& obj, const char* key, int decimals) const {
     auto it = obj.find(key);
     if (it == obj.end() || !it->is_number()) return "?";
-    return absl::StrFormat(format, it->get<double>());
+    return absl::StrFormat("%.*f", decimals, it->get<double>());
   }
   std::string Bold(absl::string_view s) const {
     return dialect_ == ChatDialect::kSlack ? absl::StrCat("*", s, "*") : absl::StrCat("**", s, "**");
@@ -61,9 +62,9 @@ std::string TestSessionCompleted(const Chat& c, const Json& d, const std::string
   std::string text = absl::StrCat(
       ":white_check_mark: Test session ", c.Code(c.Field("sessionName")), " completed for ",
       c.Bold(project), " v", c.Field("appVersion"), " — ", c.Field("captureCount"),
-      " captures, ", c.Number(d, "averageFps", "%.1f"), " avg FPS, ",
-      c.Number(d, "avgFrameTime", "%.2f"), "ms avg frame, peak ",
-      c.Number(d, "peakMonoMemoryMb", "%.0f"), "MB mono. ",
+      " captures, ", c.Number(d, "averageFps", 1), " avg FPS, ",
+      c.Number(d, "avgFrameTime", 2), "ms avg frame, peak ",
+      c.Number(d, "peakMonoMemoryMb", 0), "MB mono. ",
       c.Link(Chat::Raw(d, "url", ""), "Open in dashboard"));
   auto captures = d.find("captures");
   if (captures != d.end() && captures->is_array()) {
@@ -72,7 +73,7 @@ std::string TestSessionCompleted(const Chat& c, const Json& d, const std::string
       if (listed == kListedCaptures) break;
       absl::StrAppend(&text, " • ", c.Code(c.Escape(Chat::Raw(cap, "eventName", "?"))), " · ",
                       c.Escape(Chat::Raw(cap, "eventUniqueId", "?")), " — ",
-                      c.Number(cap, "averageFps", "%.1f"), " FPS");
+                      c.Number(cap, "averageFps", 1), " FPS");
       ++listed;
     }
     int total = static_cast<int>(captures->size());

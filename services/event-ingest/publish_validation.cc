@@ -2,25 +2,13 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_text.h"
 #include "common/proto_time.h"
 #include "common/slug.h"
 
 namespace argus {
-namespace {
-
-// A JSON object: valid JSON whose first non-space character is '{'.
-bool IsJsonObject(absl::string_view text) {
-  absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
-  if (trimmed.empty() || trimmed.front() != '{') return false;
-  return nlohmann::json::accept(text.begin(), text.end());
-}
-
-}  // namespace
 
 absl::StatusOr<NewEvent> ValidatePublishRequest(
     const v1::PublishRequest& req, size_t max_payload_bytes,
@@ -64,7 +52,7 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
       return absl::InvalidArgumentError(absl::StrCat(
           "payload is ", req.data_json().size(), " bytes; the limit is ", max_payload_bytes));
     }
-    if (!IsJsonObject(req.data_json())) {
+    if (!IsJsonObjectText(req.data_json())) {
       return absl::InvalidArgumentError("data_json must be a JSON object, like {\"userId\": \"u1\"}");
     }
     event.payload_json = req.data_json();

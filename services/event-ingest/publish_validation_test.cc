@@ -79,6 +79,9 @@ TEST(PublishValidationTest, RefusesBadInputNamingIt) {
   ExpectInvalid(req, "JSON object");
   req.set_data_json("{\"a\": 1} trailing");
   ExpectInvalid(req, "JSON object");
+  // Found by fuzzing: the parser stops at a NUL; PostgreSQL cannot store one.
+  req.set_data_json(std::string("{\"a\": 1}\0\0", 10));
+  ExpectInvalid(req, "JSON object");
 
   req = Request();
   req.set_data_json("{\"a\": \"" + std::string(2000, 'x') + "\"}");
