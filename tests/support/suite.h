@@ -50,6 +50,8 @@ class Suite {
   std::string DelivererMetrics(int i);
 
   v1::EndpointRegistry::Stub& registry() { return *registry_stub_; }
+  const std::string& RegistryAddress() const { return registry_.grpc_address; }
+  const std::string& IngestAddress() const { return ingest_.grpc_address; }
   v1::EventIngest::Stub& ingest() { return *ingest_stub_; }
   const std::string& admin_token() const { return admin_token_; }
   const std::string& publish_token() const { return publish_token_; }
