@@ -44,12 +44,13 @@ HttpsReceiver::HttpsReceiver(const TestCa& ca)
     Reply reply;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      received_.push_back(r);
       auto it = scripts_.find(req.path);
       if (it != scripts_.end() && !it->second.empty()) {
         size_t i = std::min(served_[req.path]++, it->second.size() - 1);
         reply = it->second[i];
       }
+      r.status = reply.hang ? 503 : reply.status;
+      received_.push_back(r);
       changed_.notify_all();
       if (reply.hang) {
         changed_.wait_for(lock, std::chrono::seconds(60), [this] { return released_; });

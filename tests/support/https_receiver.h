@@ -37,6 +37,7 @@ struct ReceivedRequest {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   absl::Time at;
+  int status = 0;  // what the receiver answered (503 for a released hang)
 };
 
 struct Reply {

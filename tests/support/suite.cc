@@ -83,6 +83,14 @@ int Suite::StartDeliverer(const std::vector<std::string>& extra_flags) {
   return static_cast<int>(deliverers_.size()) - 1;
 }
 
+void Suite::RestartIngest() {
+  ingest_.process->Signal(SIGKILL);
+  ingest_.process->Wait(absl::Seconds(10));
+  std::vector<std::string> flags = {"--debouncer_addr", debouncer_address_};
+  flags.insert(flags.end(), options_.ingest_flags.begin(), options_.ingest_flags.end());
+  ingest_ = Start(INGEST_BINARY, flags, ingest_.grpc_address);
+}
+
 int Suite::StartDebouncer(const std::vector<std::string>& extra_flags) {
   std::vector<std::string> flags = {"--ingest_addr", ingest_.grpc_address};
   flags.insert(flags.end(), options_.debouncer_flags.begin(), options_.debouncer_flags.end());

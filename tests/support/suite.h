@@ -40,6 +40,9 @@ class Suite {
 
   ChildProcess& deliverer(int i) { return *deliverers_.at(i).process; }
 
+  // SIGKILLs event-ingest and starts a new one on the same address.
+  void RestartIngest();
+
   // Starts one more debouncer; the first listens where event-ingest sends
   // its Observe calls. Returns its index.
   int StartDebouncer(const std::vector<std::string>& extra_flags = {});
