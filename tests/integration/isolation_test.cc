@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/support/e2e_fixture.h"
 #include "tests/support/service_harness.h"
@@ -160,11 +161,39 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   v1::ObserveResponse observed;
   EXPECT_EQ(deb->Observe(ServiceHarness::Context(suite_->admin_token()).get(), observe, &observed).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  v1::PublishBatchRequest batch;
+  batch.add_events()->set_type("user.login");
+  v1::PublishBatchResponse batch_resp;
+  EXPECT_EQ(suite_->ingest().PublishBatch(ServiceHarness::Context(suite_->admin_token()).get(), batch, &batch_resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   v1::DelivererStatus status;
   EXPECT_EQ(deliverer->GetStatus(ServiceHarness::Context(publish_a).get(), {}, &status).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(deliverer->GetStatus(ServiceHarness::Context("").get(), {}, &status).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  v1::DrainResponse drained;
+  EXPECT_EQ(deliverer->Drain(ServiceHarness::Context(publish_a).get(), {}, &drained).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(deliverer->Drain(ServiceHarness::Context("").get(), {}, &drained).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // The signing secret and the tokens are in no log line of any service, and
+  // the secret is nowhere in the database in plaintext.
+  std::string logs = suite_->AllLogs();
+  EXPECT_FALSE(logs.empty());
+  for (const std::string& secret :
+       {ep.secret, ep.secret.substr(6), suite_->admin_token(), publish_a, admin_b}) {
+    EXPECT_FALSE(absl::StrContains(logs, secret)) << "a secret or token was logged";
+  }
+  std::string tables = Sql(
+      "SELECT string_agg(table_name, ',') FROM information_schema.tables "
+      "WHERE table_schema = 'public'");
+  for (absl::string_view table : absl::StrSplit(tables, ',')) {
+    EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM ", table, " t WHERE t::text LIKE '%",
+                               ep.secret.substr(6), "%'")),
+              "0")
+        << table;
+  }
 }
 
 TEST_F(IsolationTest, BadInputGetsAClearErrorAndServicesStayUp) {

@@ -118,6 +118,13 @@ std::vector<std::pair<std::string, int>> Suite::MetricsTargets() const {
   return out;
 }
 
+std::string Suite::AllLogs() const {
+  std::string logs = registry_.process->Stderr() + ingest_.process->Stderr();
+  for (const Running& d : deliverers_) logs += d.process->Stderr();
+  for (const Running& d : debouncers_) logs += d.process->Stderr();
+  return logs;
+}
+
 std::string Suite::DelivererMetrics(int i) {
   httplib::Client client("127.0.0.1", deliverers_.at(i).metrics_port);
   auto res = client.Get("/metrics");

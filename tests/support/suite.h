@@ -63,6 +63,9 @@ class Suite {
   // Prometheus jobs and the metrics ports of their running processes.
   std::vector<std::pair<std::string, int>> MetricsTargets() const;
 
+  // Everything every service process wrote to stderr (its logs) so far.
+  std::string AllLogs() const;
+
   // The environment every service gets.
   std::vector<std::string> Env() const;
 
