@@ -15,6 +15,11 @@ std::string EncodePageToken(const PageCursor& cursor) {
   return absl::WebSafeBase64Escape(absl::StrCat("v1:", cursor.time_us, ":", cursor.id));
 }
 
+CursorParams ToCursorParams(const std::optional<PageCursor>& cursor) {
+  if (!cursor) return {};
+  return {cursor->time_us, cursor->id};
+}
+
 absl::StatusOr<std::optional<PageCursor>> DecodePageToken(absl::string_view token) {
   if (token.empty()) return std::nullopt;
   auto invalid = [] {

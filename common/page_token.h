@@ -19,6 +19,14 @@ struct PageCursor {
 
 std::string EncodePageToken(const PageCursor& cursor);
 
+// A cursor as two nullable SQL parameters (both null for the first page),
+// for keyset conditions like ($n::bigint IS NULL OR (t, id) > (…)).
+struct CursorParams {
+  std::optional<int64_t> time_us;
+  std::optional<std::string> id;
+};
+CursorParams ToCursorParams(const std::optional<PageCursor>& cursor);
+
 // nullopt for an empty token (first page); INVALID_ARGUMENT "invalid
 // page_token" for anything we did not issue.
 absl::StatusOr<std::optional<PageCursor>> DecodePageToken(absl::string_view token);

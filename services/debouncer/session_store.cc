@@ -232,14 +232,9 @@ absl::StatusOr<std::vector<OpenSession>> SessionStore::ListOpen(
   std::vector<OpenSession> out;
   absl::Status status = pool_->Run("list_open_sessions", [&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    std::optional<int64_t> after_us;
-    std::optional<std::string> after_id;
-    if (after) {
-      after_us = after->time_us;
-      after_id = after->id;
-    }
+    CursorParams from = ToCursorParams(after);
     for (const auto& row :
-         tx.exec_params(kListOpen, org_id, project, after_us, after_id, page_size)) {
+         tx.exec_params(kListOpen, org_id, project, from.time_us, from.id, page_size)) {
       out.push_back({{row[0].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(),
                       row[4].as<int>()},
                      row[1].as<std::string>(),

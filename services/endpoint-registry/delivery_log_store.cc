@@ -147,14 +147,9 @@ absl::StatusOr<DeliveryPage> DeliveryLogStore::List(const std::string& org_id,
     absl::StatusOr<std::pair<int, int>> ep = LiveEndpoint(tx, org_id, endpoint_id);
     if (!ep.ok()) return ep.status();
     static const std::string kSql = absl::StrCat("SELECT ", kDeliveryColumns, kListWhere);
-    std::optional<int64_t> after_us;
-    std::optional<std::string> after_id;
-    if (after) {
-      after_us = after->time_us;
-      after_id = after->id;
-    }
+    CursorParams from = ToCursorParams(after);
     for (const auto& row :
-         tx.exec_params(kSql, endpoint_id, state, after_us, after_id, page_size + 1)) {
+         tx.exec_params(kSql, endpoint_id, state, from.time_us, from.id, page_size + 1)) {
       page.deliveries.push_back(ReadDelivery(row));
     }
     return absl::OkStatus();

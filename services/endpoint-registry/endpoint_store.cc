@@ -167,13 +167,8 @@ absl::StatusOr<EndpointPage> EndpointStore::List(const std::string& org_id, int 
   absl::Status status = pool_->Run("list_endpoints", [&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     static const std::string kSql = absl::StrCat(SelectColumns(), kListAfter);
-    std::optional<int64_t> after_us;
-    std::optional<std::string> after_id;
-    if (after) {
-      after_us = after->time_us;
-      after_id = after->id;
-    }
-    pqxx::result r = tx.exec_params(kSql, org_id, after_us, after_id, page_size + 1);
+    CursorParams from = ToCursorParams(after);
+    pqxx::result r = tx.exec_params(kSql, org_id, from.time_us, from.id, page_size + 1);
     for (const auto& row : r) page.endpoints.push_back(ReadEndpoint(row));
     return absl::OkStatus();
   });
