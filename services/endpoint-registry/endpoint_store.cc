@@ -114,6 +114,27 @@ std::optional<std::string> JsonIfSet(const std::optional<T>& value) {
   return Json(*value).dump();
 }
 
+// Runs `sql` (an UPDATE … WHERE org/id live … RETURNING the endpoint
+// columns, parameters $1 org, $2 id, then `params`), notifies the change and
+// returns the updated endpoint; NOT_FOUND when no live endpoint matched.
+template <typename... Params>
+absl::StatusOr<EndpointRecord> ChangeEndpoint(PgPool* pool, const char* op,
+                                              const std::string& sql, const std::string& org_id,
+                                              const std::string& id, const Params&... params) {
+  std::optional<EndpointRecord> updated;
+  absl::Status status = pool->Run(op, [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    pqxx::result r = tx.exec_params(sql, org_id, id, params...);
+    if (r.empty()) return EndpointNotFound(id);
+    updated = ReadEndpoint(r[0]);
+    tx.exec_params(kNotifyChange, org_id);
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *updated;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<EventTypeRecord>> EndpointStore::ListEventTypes() {
@@ -184,40 +205,18 @@ absl::StatusOr<EndpointPage> EndpointStore::List(const std::string& org_id, int 
 absl::StatusOr<EndpointRecord> EndpointStore::Update(const std::string& org_id,
                                                      const std::string& id,
                                                      const EndpointChanges& ch) {
-  std::optional<EndpointRecord> updated;
-  absl::Status status = pool_->Run("update_endpoint", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    static const std::string kSql =
-        absl::StrCat(kUpdateSet, kWhereLive, " RETURNING ", kColumns);
-    std::optional<int64_t> rate;
-    if (ch.rate_limit_per_second) rate = *ch.rate_limit_per_second;
-    pqxx::result r = tx.exec_params(kSql, org_id, id, ch.label, JsonIfSet(ch.event_types),
-                                    JsonIfSet(ch.headers), JsonIfSet(ch.retry_schedule_ms), rate);
-    if (r.empty()) return EndpointNotFound(id);
-    updated = ReadEndpoint(r[0]);
-    tx.exec_params(kNotifyChange, org_id);
-    tx.commit();
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return *updated;
+  static const std::string kSql = absl::StrCat(kUpdateSet, kWhereLive, " RETURNING ", kColumns);
+  std::optional<int64_t> rate;
+  if (ch.rate_limit_per_second) rate = *ch.rate_limit_per_second;
+  return ChangeEndpoint(pool_, "update_endpoint", kSql, org_id, id, ch.label,
+                        JsonIfSet(ch.event_types), JsonIfSet(ch.headers),
+                        JsonIfSet(ch.retry_schedule_ms), rate);
 }
 
 absl::StatusOr<EndpointRecord> EndpointStore::SetState(const std::string& org_id,
                                                        const std::string& id, int state) {
-  std::optional<EndpointRecord> updated;
-  absl::Status status = pool_->Run("set_endpoint_state", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    static const std::string kSql = absl::StrCat(kSetState, kWhereLive, " RETURNING ", kColumns);
-    pqxx::result r = tx.exec_params(kSql, org_id, id, state);
-    if (r.empty()) return EndpointNotFound(id);
-    updated = ReadEndpoint(r[0]);
-    tx.exec_params(kNotifyChange, org_id);
-    tx.commit();
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return *updated;
+  static const std::string kSql = absl::StrCat(kSetState, kWhereLive, " RETURNING ", kColumns);
+  return ChangeEndpoint(pool_, "set_endpoint_state", kSql, org_id, id, state);
 }
 
 absl::StatusOr<int64_t> EndpointStore::Delete(const std::string& org_id, const std::string& id) {
