@@ -28,6 +28,7 @@ class ChildProcess {
   // The exit code (128 + signal when killed), or nullopt on timeout.
   std::optional<int> Wait(absl::Duration timeout);
   bool Running();
+  pid_t pid() const { return pid_; }
 
   std::string Stdout() const;
   std::string Stderr() const;

@@ -1,0 +1,70 @@
+#ifndef ARGUS_BENCH_BENCH_RECEIVER_H_
+#define ARGUS_BENCH_BENCH_RECEIVER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace argus::bench {
+
+// A fast plain-HTTP receiver on 127.0.0.1 (keep-alive, a large thread pool)
+// that records each arrival. Paths say how to answer: /ok/… 200,
+// /fail/… 500, /hang/… nothing until the request times out on the
+// sender's side (or the receiver stops). End-to-end latency comes from the
+// "bench_t" field (Unix nanoseconds at Publish) the load generator puts in
+// each event's data.
+class BenchReceiver {
+ public:
+  BenchReceiver();
+  ~BenchReceiver();
+
+  int port() const { return port_; }
+  std::string Url(const std::string& path) const;
+
+  struct Snapshot {
+    int64_t ok = 0;          // 200s answered
+    int64_t failed = 0;      // 500s answered
+    int64_t hung = 0;        // hanging requests received
+    int64_t duplicates = 0;  // a webhook-id seen before (ok path)
+  };
+  Snapshot Counts() const;
+  // Arrival times (Unix ns) of the 200s, in arrival order.
+  std::vector<int64_t> OkArrivals() const;
+  // Publish-to-arrival latencies of the 200s, in ms, for events published
+  // at or after `since`.
+  std::vector<double> LatenciesMs(absl::Time since) const;
+  // Waits until `ok` 200s arrived or `timeout`; true if they did.
+  bool WaitForOk(int64_t ok, absl::Duration timeout) const;
+
+ private:
+  struct Arrival {
+    int64_t at_ns;
+    int64_t published_ns;
+  };
+
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  std::vector<Arrival> arrivals_;
+  absl::flat_hash_set<std::string> seen_;
+  Snapshot counts_;
+  bool stopping_ = false;
+};
+
+}  // namespace argus::bench
+
+#endif  // ARGUS_BENCH_BENCH_RECEIVER_H_

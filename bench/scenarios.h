@@ -1,0 +1,55 @@
+#ifndef ARGUS_BENCH_SCENARIOS_H_
+#define ARGUS_BENCH_SCENARIOS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace argus::bench {
+
+// What one scenario run is given (from argus-bench's flags).
+struct ScenarioOptions {
+  int64_t events = 20000;   // backlog size (throughput, hang)
+  int deliverers = 2;
+  double rate = 1000;       // events/s (latency, soak)
+  absl::Duration duration = absl::Seconds(20);
+  int endpoints = 100;
+  int fanout = 1;
+  int hanging = 10;         // of `endpoints` (hang)
+  int payload_bytes = 256;
+  absl::Duration request_timeout = absl::Seconds(5);
+  absl::Duration sample_every = absl::Seconds(10);  // soak
+  std::vector<std::string> deliverer_flags;
+};
+
+// Named figures of one run, e.g. {"deliveries_per_s", 5123}. Figures
+// ending in "_ms" are latencies, "_kib" sizes.
+using Figures = std::map<std::string, double>;
+
+struct Run {
+  Figures figures;
+  std::vector<std::string> notes;  // e.g. the soak's samples, one per line
+};
+
+// (a) A backlog of `events` drained by `deliverers` replicas: deliveries/s
+// between 5% and 95% of arrivals, and the replicas' peak RSS.
+Run Throughput(const ScenarioOptions& o);
+// (b) Publish at `rate` for `duration` with `deliverers` replicas running:
+// publish-to-receive latency percentiles.
+Run Latency(const ScenarioOptions& o);
+// (c) PublishBatch (500 per call, closed loop) for `duration`, no
+// deliverers: events and deliveries accepted per second.
+Run Ingest(const ScenarioOptions& o);
+// (d) A backlog over `endpoints` endpoints drained twice: all healthy, then
+// with `hanging` of them hanging until the request timeout; healthy
+// deliveries/s of both and their ratio.
+Run Hang(const ScenarioOptions& o);
+// (e) Publish at `rate` for `duration`, sampling queue depth, dead tuples
+// and deliverer RSS every `sample_every`; first/last/max of each.
+Run Soak(const ScenarioOptions& o);
+
+}  // namespace argus::bench
+
+#endif  // ARGUS_BENCH_SCENARIOS_H_
