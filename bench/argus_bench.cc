@@ -16,6 +16,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -76,6 +77,44 @@ Json PostgresSettings() {
   return out;
 }
 
+// Where PostgreSQL spent its time during a run, when pg_stat_statements is
+// loaded (bench/run loads it): the top statements by total execution time.
+class StatementProfile {
+ public:
+  StatementProfile() : c_(testing::AdminDatabaseUrl()) {
+    pqxx::nontransaction tx(c_);
+    available_ = tx.exec1("SELECT count(*) FROM pg_available_extensions "
+                          "WHERE name = 'pg_stat_statements'")[0].as<int>() > 0 &&
+                 tx.exec1("SHOW shared_preload_libraries")[0].as<std::string>().find(
+                     "pg_stat_statements") != std::string::npos;
+    if (available_) tx.exec0("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  }
+
+  void Reset() {
+    if (available_) pqxx::nontransaction(c_).exec("SELECT pg_stat_statements_reset()");
+  }
+
+  std::vector<std::string> Top(int n) {
+    std::vector<std::string> out;
+    if (!available_) return out;
+    pqxx::nontransaction tx(c_);
+    for (const auto& row : tx.exec_params(
+             "SELECT round(total_exec_time)::bigint, calls, rows, "
+             "round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1), "
+             "left(regexp_replace(query, '\\s+', ' ', 'g'), 120) "
+             "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1", n)) {
+      out.push_back(absl::StrCat("pg ", row[3].as<std::string>(), "% ", row[0].as<std::string>(),
+                                 " ms, ", row[1].as<std::string>(), " calls, ",
+                                 row[2].as<std::string>(), " rows: ", row[4].as<std::string>()));
+    }
+    return out;
+  }
+
+ private:
+  pqxx::connection c_;
+  bool available_ = false;
+};
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
@@ -122,8 +161,11 @@ int Main(int argc, char** argv) {
                  {"postgres", PostgresSettings()},
                  {"runs", Json::array()}};
   std::map<std::string, std::vector<double>> all;
+  StatementProfile profile;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_repeat)); ++i) {
+    profile.Reset();
     Run run = scenario->second(o);
+    for (std::string& line : profile.Top(8)) run.notes.push_back(std::move(line));
     Json figures(run.figures);
     std::fprintf(stderr, "argus-bench: run %d: %s\n", i + 1, figures.dump().c_str());
     result["runs"].push_back({{"figures", figures}, {"notes", run.notes}});

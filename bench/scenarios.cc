@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/bench_receiver.h"
 #include "bench/load_generator.h"
@@ -121,6 +123,18 @@ class System {
     return kib;
   }
 
+  // The services' warnings and errors so far (at most `n` lines).
+  std::vector<std::string> Problems(size_t n) const {
+    std::vector<std::string> out;
+    for (absl::string_view line : absl::StrSplit(suite_->AllLogs(), '\n')) {
+      if (out.size() < n && (absl::StrContains(line, "level=warn") ||
+                             absl::StrContains(line, "level=error"))) {
+        out.emplace_back(line);
+      }
+    }
+    return out;
+  }
+
   double SqlNumber(const std::string& query) const {
     double v = 0;
     (void)absl::SimpleAtod(db_.QueryValue(query), &v);
@@ -167,6 +181,7 @@ Run Throughput(const ScenarioOptions& o) {
   r.figures["deliveries"] = static_cast<double>(load.deliveries);
   r.figures["duplicates"] = static_cast<double>(s.receiver().Counts().duplicates);
   r.figures["deliverer_peak_rss_kib"] = s.DelivererKiB("VmHWM");
+  r.notes = s.Problems(10);
   return r;
 }
 

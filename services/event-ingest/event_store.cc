@@ -3,8 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "absl/container/flat_hash_map.h"
 #include "common/ids.h"
 
 namespace argus {
@@ -24,26 +23,34 @@ RETURNING event_id)sql";
 constexpr char kExistingKey[] =
     "SELECT event_id::text FROM idempotency_keys WHERE org_id = $1::uuid AND key = $2";
 
-// Inserts the event and, in the same statement (one snapshot), reads the
-// org's endpoints version to check the cached subscriptions against.
-constexpr char kInsertEvent[] = R"sql(
+// Inserts the events (a JSON array of rows) and, in the same statement (one
+// snapshot), reads the org's endpoints version to check the cached
+// subscriptions against. One statement per call, not per event.
+constexpr char kInsertEvents[] = R"sql(
 WITH ev AS (
   INSERT INTO events (id, org_id, project, type, occurred_at, payload)
-  VALUES ($1::uuid, $2::uuid, NULLIF($3, ''), $4,
-          'epoch'::timestamptz + $5 * interval '1 microsecond', $6)
-  RETURNING org_id)
-SELECT o.endpoints_version FROM ev JOIN orgs o ON o.id = ev.org_id)sql";
+  SELECT r.id, $1::uuid, NULLIF(r.project, ''), r.type,
+         'epoch'::timestamptz + r.at_us * interval '1 microsecond', r.payload
+  FROM json_to_recordset($2::json) AS r(id uuid, project text, type text, at_us bigint,
+                                         payload text))
+SELECT endpoints_version FROM orgs WHERE id = $1::uuid)sql";
 
 constexpr char kLoadSubscriptions[] = R"sql(
 SELECT id::text, coalesce(project, ''), array_to_json(event_types)::text
 FROM endpoints WHERE org_id = $1::uuid AND state = 1 AND deleted_at IS NULL)sql";
 
-// The state check guards against a stale cache entry: a paused or deleted
-// endpoint never gets a delivery.
+// One delivery per (event, endpoint) pair of the call; the state check guards
+// against a stale cache entry: a paused or deleted endpoint never gets a
+// delivery. Returns the fan-out per event.
 constexpr char kInsertDeliveries[] = R"sql(
-INSERT INTO deliveries (event_id, endpoint_id, org_id)
-SELECT $1::uuid, e.id, e.org_id FROM endpoints e
-WHERE e.id = ANY($2::uuid[]) AND e.org_id = $3::uuid AND e.state = 1 AND e.deleted_at IS NULL)sql";
+WITH ins AS (
+  INSERT INTO deliveries (event_id, endpoint_id, org_id)
+  SELECT p.event_id, e.id, e.org_id
+  FROM json_to_recordset($1::json) AS p(event_id uuid, endpoint_id uuid)
+  JOIN endpoints e ON e.id = p.endpoint_id
+  WHERE e.org_id = $2::uuid AND e.state = 1 AND e.deleted_at IS NULL
+  RETURNING event_id)
+SELECT event_id::text, count(*) FROM ins GROUP BY event_id)sql";
 
 constexpr char kNotifyDeliverers[] = "SELECT pg_notify('argus_deliveries', '')";
 
@@ -75,38 +82,52 @@ absl::StatusOr<std::vector<PublishOutcome>> EventStore::Publish(
     const std::string& org_id, const std::vector<NewEvent>& events) {
   std::vector<PublishOutcome> outcomes;
   absl::Status status = pool_->Run("publish", [&](pqxx::connection& c) {
-    outcomes.clear();
+    outcomes.assign(events.size(), {});
     pqxx::work tx(c);
-    std::shared_ptr<const OrgSubscriptions> subs = cache_->Get(org_id);
-    int total_fanout = 0;
-    for (const NewEvent& e : events) {
-      PublishOutcome out;
+    // Idempotency keys first: a key seen within 24 h makes its event a duplicate.
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t i = 0; i < events.size(); ++i) {
+      const NewEvent& e = events[i];
+      PublishOutcome& out = outcomes[i];
       out.event_id = NewUuid();
       if (!e.idempotency_key.empty() &&
           tx.exec_params(kClaimKey, org_id, e.idempotency_key, out.event_id).empty()) {
         out.event_id = tx.exec_params1(kExistingKey, org_id, e.idempotency_key)[0].as<std::string>();
         out.duplicate = true;
-        outcomes.push_back(std::move(out));
         continue;
       }
-      int64_t version = tx.exec_params1(kInsertEvent, out.event_id, org_id, e.project, e.type,
-                                        absl::ToUnixMicros(e.occurred_at), e.payload_json)[0]
-                            .as<int64_t>();
-      if (subs == nullptr || subs->version != version) {
-        OrgSubscriptions fresh = LoadSubscriptions(tx, org_id, version);
-        cache_->Put(org_id, fresh);
-        subs = std::make_shared<const OrgSubscriptions>(std::move(fresh));
-      }
-      std::vector<std::string> targets = MatchSubscribers(*subs, e.type, e.project);
-      if (!targets.empty()) {
-        out.fanout = tx.exec_params0(kInsertDeliveries, out.event_id,
-                                     absl::StrCat("{", absl::StrJoin(targets, ","), "}"), org_id)
-                         .affected_rows();
-      }
-      total_fanout += out.fanout;
-      outcomes.push_back(std::move(out));
+      rows.push_back({{"id", out.event_id},
+                      {"project", e.project},
+                      {"type", e.type},
+                      {"at_us", absl::ToUnixMicros(e.occurred_at)},
+                      {"payload", e.payload_json}});
     }
-    if (total_fanout > 0) tx.exec(kNotifyDeliverers);
+    if (rows.empty()) {
+      tx.commit();
+      return absl::OkStatus();
+    }
+    int64_t version = tx.exec_params1(kInsertEvents, org_id, rows.dump())[0].as<int64_t>();
+    std::shared_ptr<const OrgSubscriptions> subs = cache_->Get(org_id);
+    if (subs == nullptr || subs->version != version) {
+      OrgSubscriptions fresh = LoadSubscriptions(tx, org_id, version);
+      cache_->Put(org_id, fresh);
+      subs = std::make_shared<const OrgSubscriptions>(std::move(fresh));
+    }
+    nlohmann::json pairs = nlohmann::json::array();
+    absl::flat_hash_map<std::string, PublishOutcome*> by_id;
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (outcomes[i].duplicate) continue;
+      by_id[outcomes[i].event_id] = &outcomes[i];
+      for (std::string& endpoint : MatchSubscribers(*subs, events[i].type, events[i].project)) {
+        pairs.push_back({{"event_id", outcomes[i].event_id}, {"endpoint_id", std::move(endpoint)}});
+      }
+    }
+    if (!pairs.empty()) {
+      for (const auto& row : tx.exec_params(kInsertDeliveries, pairs.dump(), org_id)) {
+        by_id.at(row[0].as<std::string>())->fanout = row[1].as<int>();
+      }
+      tx.exec(kNotifyDeliverers);
+    }
     tx.commit();
     return absl::OkStatus();
   });
