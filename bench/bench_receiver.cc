@@ -1,71 +1,191 @@
 #include "bench/bench_receiver.h"
 
-#include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <map>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 
 namespace argus::bench {
 namespace {
 
-// Enough workers for every connection the deliverers keep open, hanging
-// ones included.
-constexpr int kWorkers = 512;
-constexpr absl::Duration kLongestHang = absl::Minutes(5);
+constexpr size_t kMaxRequestBytes = 4 << 20;
+
+[[noreturn]] void Fail(const char* what) {
+  std::perror(what);
+  std::abort();
+}
 
 // The "bench_t" the load generator wrote into data, or 0.
-int64_t PublishedNs(const std::string& body) {
-  static constexpr char kKey[] = "\"bench_t\":";
+int64_t PublishedNs(absl::string_view body) {
+  static constexpr absl::string_view kKey = "\"bench_t\":";
   size_t at = body.find(kKey);
-  if (at == std::string::npos) return 0;
-  return std::strtoll(body.c_str() + at + sizeof(kKey) - 1, nullptr, 10);
+  if (at == absl::string_view::npos) return 0;
+  int64_t ns = 0;
+  absl::string_view digits = body.substr(at + kKey.size());
+  digits = digits.substr(0, digits.find_first_not_of("0123456789"));
+  return absl::SimpleAtoi(digits, &ns) ? ns : 0;
 }
 
 }  // namespace
 
-BenchReceiver::BenchReceiver() : server_(std::make_unique<httplib::Server>()) {
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
-  server_->set_keep_alive_max_count(1000000);
-  server_->set_keep_alive_timeout(60);
-  server_->Post(R"(/(ok|fail|hang)/.*)", [this](const httplib::Request& req,
-                                               httplib::Response& res) {
-    const std::string kind = req.matches[1];
-    int64_t now_ns = absl::GetCurrentTimeNanos();
-    std::unique_lock<std::mutex> lock(mu_);
-    if (kind == "hang") {
-      ++counts_.hung;
-      changed_.wait_for(lock, absl::ToChronoNanoseconds(kLongestHang), [this] { return stopping_; });
-      res.status = 503;
-      return;
-    }
-    if (kind == "fail") {
-      ++counts_.failed;
-      res.status = 500;
-      return;
-    }
-    if (!seen_.insert(req.get_header_value("webhook-id")).second) ++counts_.duplicates;
-    ++counts_.ok;
-    arrivals_.push_back({now_ns, PublishedNs(req.body)});
-    lock.unlock();
-    changed_.notify_all();
-    res.set_content("ok", "text/plain");
-  });
-  // Bound and listening on return: connections wait in the backlog until
-  // the accept loop runs.
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+struct BenchReceiver::Connection {
+  int fd;
+  std::string in;
+  bool hung = false;  // a /hang request: answer nothing more
+};
+
+BenchReceiver::BenchReceiver() {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(listen_fd_, 4096) != 0 ||
+      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    Fail("bench receiver: listen");
+  }
+  port_ = ntohs(addr.sin_port);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  for (int fd : {listen_fd_, wake_fd_}) {
+    epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) Fail("bench receiver: epoll_ctl");
+  }
+  thread_ = std::thread([this] { Loop(); });
 }
 
 BenchReceiver::~BenchReceiver() {
+  uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof(one)) != sizeof(one)) Fail("bench receiver: wake");
+  thread_.join();
+  close(wake_fd_);
+  close(epoll_fd_);
+  close(listen_fd_);
+}
+
+void BenchReceiver::Loop() {
+  std::map<int, Connection> connections;
+  epoll_event events[256];
+  char buf[64 * 1024];
+  for (;;) {
+    int n = epoll_wait(epoll_fd_, events, 256, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) Fail("bench receiver: epoll_wait");
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == wake_fd_) {
+        for (auto& [cfd, c] : connections) close(cfd);
+        return;
+      }
+      if (fd == listen_fd_) {
+        for (;;) {
+          int cfd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (cfd < 0) break;
+          int on = 1;
+          setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+          epoll_event ev{.events = EPOLLIN, .data = {.fd = cfd}};
+          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, cfd, &ev);
+          connections.emplace(cfd, Connection{.fd = cfd});
+        }
+        continue;
+      }
+      Connection& c = connections.at(fd);
+      bool open = true;
+      for (;;) {
+        ssize_t got = read(fd, buf, sizeof(buf));
+        if (got > 0) {
+          c.in.append(buf, static_cast<size_t>(got));
+          continue;
+        }
+        if (got == 0 || (errno != EAGAIN && errno != EINTR)) open = false;
+        break;
+      }
+      if (open && !c.hung) open = Serve(c);
+      if (!open || c.in.size() > kMaxRequestBytes) {
+        close(fd);
+        connections.erase(fd);
+      }
+    }
+  }
+}
+
+bool BenchReceiver::Serve(Connection& c) {
+  std::string out;
+  size_t used = 0;
+  for (;;) {
+    absl::string_view rest = absl::string_view(c.in).substr(used);
+    size_t head_end = rest.find("\r\n\r\n");
+    if (head_end == absl::string_view::npos) break;
+    absl::string_view head = rest.substr(0, head_end);
+    size_t content_length = 0;
+    std::string webhook_id;
+    for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
+      size_t colon = line.find(':');
+      if (colon == absl::string_view::npos) continue;
+      absl::string_view name = line.substr(0, colon);
+      absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+      if (absl::EqualsIgnoreCase(name, "content-length") &&
+          !absl::SimpleAtoi(value, &content_length)) {
+        return false;
+      }
+      if (absl::EqualsIgnoreCase(name, "webhook-id")) webhook_id = std::string(value);
+    }
+    size_t total = head_end + 4 + content_length;
+    if (rest.size() < total) break;
+    absl::string_view path = head.substr(0, head.find("\r\n"));  // "POST /ok/3 HTTP/1.1"
+    path = path.substr(path.find(' ') + 1);
+    if (absl::StartsWith(path, "/hang/")) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++counts_.hung;
+      c.hung = true;
+      c.in.clear();
+      return true;
+    }
+    if (absl::StartsWith(path, "/ok/")) {
+      Record(webhook_id, rest.data() + head_end + 4, content_length);
+      out += "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    } else {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++counts_.failed;
+      }
+      out += "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nfail";
+    }
+    used += total;
+  }
+  c.in.erase(0, used);
+  // Small answers to a client waiting for them: one write does it (a full
+  // socket buffer here means the client stopped reading: drop it).
+  return out.empty() || write(c.fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
+}
+
+void BenchReceiver::Record(const std::string& webhook_id, const char* body, size_t length) {
+  int64_t now_ns = absl::GetCurrentTimeNanos();
+  int64_t published_ns = PublishedNs(absl::string_view(body, length));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
+    if (!seen_.insert(webhook_id).second) ++counts_.duplicates;
+    ++counts_.ok;
+    arrivals_.push_back({now_ns, published_ns});
   }
   changed_.notify_all();
-  server_->stop();
-  thread_.join();
 }
 
 std::string BenchReceiver::Url(const std::string& path) const {
@@ -90,7 +210,7 @@ std::vector<double> BenchReceiver::LatenciesMs(absl::Time since) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<double> out;
   for (const Arrival& a : arrivals_) {
-    if (a.published_ns >= since_ns) out.push_back((a.at_ns - a.published_ns) / 1e6);
+    if (a.published_ns >= since_ns) out.push_back(static_cast<double>(a.at_ns - a.published_ns) / 1e6);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/ids.h"
+#include "common/pg_prepared.h"
 
 namespace argus {
 namespace {
@@ -147,8 +148,8 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
   absl::Status status = pool_->Run("claim", [&](pqxx::connection& c) {
     out.clear();
     pqxx::work tx(c);
-    pqxx::result rows = tx.exec_params(kClaim, replica, limit, UuidArray(skip_endpoints),
-                                       absl::ToInt64Milliseconds(lease));
+    pqxx::result rows = ExecPrepared(tx, "claim", kClaim, replica, limit,
+                                     UuidArray(skip_endpoints), absl::ToInt64Milliseconds(lease));
     tx.commit();
     for (const auto& row : rows) {
       ClaimedDelivery d;
@@ -224,10 +225,11 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   absl::Status status = pool_->Run("record_attempts", [&](pqxx::connection& c) {
     disabled = 0;
     pqxx::work tx(c);
-    tx.exec_params0(kInsertAttempts, attempts.dump());
-    tx.exec_params0(kUpdateDeliveries, deliveries.dump(), replica);
+    ExecPrepared(tx, "insert_attempts", kInsertAttempts, attempts.dump());
+    ExecPrepared(tx, "update_deliveries", kUpdateDeliveries, deliveries.dump(), replica);
     for (const auto& row :
-         tx.exec_params(kUpdateEndpoints, endpoint_rows.dump(), auto_disable_.min_failures,
+         ExecPrepared(tx, "update_endpoints", kUpdateEndpoints, endpoint_rows.dump(),
+                      auto_disable_.min_failures,
                         absl::ToInt64Milliseconds(auto_disable_.no_success_for),
                         absl::FormatDuration(auto_disable_.no_success_for))) {
       if (!row[2].as<bool>()) continue;

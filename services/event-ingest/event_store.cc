@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/ids.h"
+#include "common/pg_prepared.h"
 
 namespace argus {
 namespace {
@@ -51,8 +52,6 @@ WITH ins AS (
   WHERE e.org_id = $2::uuid AND e.state = 1 AND e.deleted_at IS NULL
   RETURNING event_id)
 SELECT event_id::text, count(*) FROM ins GROUP BY event_id)sql";
-
-constexpr char kNotifyDeliverers[] = "SELECT pg_notify('argus_deliveries', '')";
 
 OrgSubscriptions LoadSubscriptions(pqxx::work& tx, const std::string& org_id, int64_t version) {
   OrgSubscriptions subs;
@@ -106,7 +105,7 @@ absl::StatusOr<std::vector<PublishOutcome>> EventStore::Publish(
       tx.commit();
       return absl::OkStatus();
     }
-    int64_t version = tx.exec_params1(kInsertEvents, org_id, rows.dump())[0].as<int64_t>();
+    int64_t version = ExecPrepared(tx, "insert_events", kInsertEvents, org_id, rows.dump())[0][0].as<int64_t>();
     std::shared_ptr<const OrgSubscriptions> subs = cache_->Get(org_id);
     if (subs == nullptr || subs->version != version) {
       OrgSubscriptions fresh = LoadSubscriptions(tx, org_id, version);
@@ -123,15 +122,20 @@ absl::StatusOr<std::vector<PublishOutcome>> EventStore::Publish(
       }
     }
     if (!pairs.empty()) {
-      for (const auto& row : tx.exec_params(kInsertDeliveries, pairs.dump(), org_id)) {
+      for (const auto& row : ExecPrepared(tx, "insert_deliveries", kInsertDeliveries, pairs.dump(), org_id)) {
         by_id.at(row[0].as<std::string>())->fanout = row[1].as<int>();
       }
-      tx.exec(kNotifyDeliverers);
     }
     tx.commit();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  for (const PublishOutcome& out : outcomes) {
+    if (out.fanout > 0) {
+      notifier_->Poke();  // committed: wake the deliverers
+      break;
+    }
+  }
   return outcomes;
 }
 

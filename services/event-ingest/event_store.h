@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/pg_notifier.h"
 #include "common/pg_pool.h"
 #include "services/event-ingest/publish_validation.h"
 #include "services/event-ingest/subscription_cache.h"
@@ -20,7 +21,10 @@ struct PublishOutcome {
 // All SQL of event-ingest.
 class EventStore {
  public:
-  EventStore(PgPool* pool, SubscriptionCache* cache) : pool_(pool), cache_(cache) {}
+  // `notifier` wakes the deliverers (NOTIFY argus_deliveries) after commits
+  // that created deliveries.
+  EventStore(PgPool* pool, SubscriptionCache* cache, PgNotifier* notifier)
+      : pool_(pool), cache_(cache), notifier_(notifier) {}
 
   // Names of the event catalog.
   absl::StatusOr<std::vector<std::string>> LoadCatalog();
@@ -28,7 +32,7 @@ class EventStore {
   // Stores `events` for `org_id` in one transaction: each event, its
   // idempotency key (a key seen within 24 h makes the event a duplicate:
   // nothing stored, the first event's id returned), and one pending delivery
-  // per enabled, matching endpoint; then NOTIFY argus_deliveries. Outcomes are
+  // per enabled, matching endpoint; after the commit, pokes the notifier. Outcomes are
   // in request order. OK means committed.
   absl::StatusOr<std::vector<PublishOutcome>> Publish(const std::string& org_id,
                                                       const std::vector<NewEvent>& events);
@@ -36,6 +40,7 @@ class EventStore {
  private:
   PgPool* pool_;
   SubscriptionCache* cache_;
+  PgNotifier* notifier_;
 };
 
 }  // namespace argus

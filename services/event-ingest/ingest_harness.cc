@@ -6,7 +6,8 @@ IngestHarness::IngestHarness(const std::string& database_url, bool serve_metrics
                              size_t max_payload_bytes)
     : base_(database_url, serve_metrics),
       invalidator_(database_url, &cache_),
-      store_(&base_.pool(), &cache_),
+      notifier_(database_url, "argus_deliveries"),
+      store_(&base_.pool(), &cache_, &notifier_),
       metrics_(base_.host().metrics()),
       service_(&store_, &base_.auth(), &base_.workers(), &metrics_, max_payload_bytes,
                /*debouncer=*/nullptr) {

@@ -33,6 +33,7 @@ class IngestHarness {
   ServiceHarness base_;
   SubscriptionCache cache_;
   SubscriptionInvalidator invalidator_;
+  PgNotifier notifier_;
   EventStore store_;
   IngestMetrics metrics_;
   EventIngestService service_;

@@ -7,6 +7,7 @@
 #include "common/auth.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/pg_notifier.h"
 #include "common/pg_pool.h"
 #include "common/service_host.h"
 #include "common/token_store.h"
@@ -39,7 +40,8 @@ absl::Status RunServer() {
   Authenticator auth(&tokens, internal_token ? internal_token : "");
   SubscriptionCache cache;
   SubscriptionInvalidator invalidator(config->database_url, &cache);
-  EventStore store(&pool, &cache);
+  PgNotifier notifier(config->database_url, "argus_deliveries");
+  EventStore store(&pool, &cache, &notifier);
   WorkerPool workers(config->db_pool_size, /*max_queue=*/4096);
   ServiceHost host({.name = "event-ingest",
                     .grpc_listen = config->grpc_listen,
