@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "absl/container/flat_hash_map.h"
 #include "common/ids.h"
 #include "common/pg_prepared.h"
 
@@ -24,38 +23,49 @@ RETURNING event_id)sql";
 constexpr char kExistingKey[] =
     "SELECT event_id::text FROM idempotency_keys WHERE org_id = $1::uuid AND key = $2";
 
-// Inserts the events (a JSON array of rows) and, in the same statement (one
-// snapshot), reads the org's endpoints version to check the cached
-// subscriptions against. One statement per call, not per event.
-constexpr char kInsertEvents[] = R"sql(
-WITH ev AS (
+// The whole publish in one statement (one snapshot): the events (a JSON
+// array of rows) and one delivery per (event, endpoint) pair, computed from
+// the cached subscriptions of version $4. When the org's endpoints version
+// is no longer $4, nothing is inserted: the caller reloads and tries again.
+// The state check keeps paused or deleted endpoints from getting anything
+// even then. Returns the current version and the fan-out per event.
+constexpr char kPublish[] = R"sql(
+WITH v AS MATERIALIZED (SELECT endpoints_version AS version FROM orgs WHERE id = $1::uuid),
+ev AS (
   INSERT INTO events (id, org_id, project, type, occurred_at, payload)
   SELECT r.id, $1::uuid, NULLIF(r.project, ''), r.type,
          'epoch'::timestamptz + r.at_us * interval '1 microsecond', r.payload
   FROM json_to_recordset($2::json) AS r(id uuid, project text, type text, at_us bigint,
-                                         payload text))
-SELECT endpoints_version FROM orgs WHERE id = $1::uuid)sql";
+                                         payload text), v
+  WHERE v.version = $4),
+ins AS (
+  INSERT INTO deliveries (event_id, endpoint_id, org_id)
+  SELECT p.event_id, e.id, e.org_id
+  FROM json_to_recordset($3::json) AS p(event_id uuid, endpoint_id uuid)
+  JOIN endpoints e ON e.id = p.endpoint_id, v
+  WHERE v.version = $4 AND e.org_id = $1::uuid AND e.state = 1 AND e.deleted_at IS NULL
+  RETURNING event_id)
+SELECT v.version,
+       (SELECT coalesce(json_object_agg(event_id, n), '{}')::text
+        FROM (SELECT event_id, count(*) AS n FROM ins GROUP BY event_id) f)
+FROM v)sql";
+
+constexpr char kVersion[] = "SELECT endpoints_version FROM orgs WHERE id = $1::uuid";
 
 constexpr char kLoadSubscriptions[] = R"sql(
 SELECT id::text, coalesce(project, ''), array_to_json(event_types)::text
 FROM endpoints WHERE org_id = $1::uuid AND state = 1 AND deleted_at IS NULL)sql";
 
-// One delivery per (event, endpoint) pair of the call; the state check guards
-// against a stale cache entry: a paused or deleted endpoint never gets a
-// delivery. Returns the fan-out per event.
-constexpr char kInsertDeliveries[] = R"sql(
-WITH ins AS (
-  INSERT INTO deliveries (event_id, endpoint_id, org_id)
-  SELECT p.event_id, e.id, e.org_id
-  FROM json_to_recordset($1::json) AS p(event_id uuid, endpoint_id uuid)
-  JOIN endpoints e ON e.id = p.endpoint_id
-  WHERE e.org_id = $2::uuid AND e.state = 1 AND e.deleted_at IS NULL
-  RETURNING event_id)
-SELECT event_id::text, count(*) FROM ins GROUP BY event_id)sql";
+// A cache entry can only be outdated by endpoint changes; a few in a row
+// while one publish retries means something is wrong.
+constexpr int kMaxPublishTries = 5;
 
-OrgSubscriptions LoadSubscriptions(pqxx::work& tx, const std::string& org_id, int64_t version) {
+// The subscriptions, tagged with a version read before them: a change in
+// between makes the entry look stale (reloaded next time), never fresh.
+OrgSubscriptions LoadSubscriptions(pqxx::connection& c, const std::string& org_id) {
+  pqxx::read_transaction tx(c);
   OrgSubscriptions subs;
-  subs.version = version;
+  subs.version = tx.exec_params1(kVersion, org_id)[0].as<int64_t>();
   for (const auto& row : tx.exec_params(kLoadSubscriptions, org_id)) {
     subs.subscriptions.push_back(
         {row[0].as<std::string>(), row[1].as<std::string>(),
@@ -79,55 +89,69 @@ absl::StatusOr<std::vector<std::string>> EventStore::LoadCatalog() {
 
 absl::StatusOr<std::vector<PublishOutcome>> EventStore::Publish(
     const std::string& org_id, const std::vector<NewEvent>& events) {
+  bool keyed = false;
+  for (const NewEvent& e : events) keyed = keyed || !e.idempotency_key.empty();
   std::vector<PublishOutcome> outcomes;
   absl::Status status = pool_->Run("publish", [&](pqxx::connection& c) {
-    outcomes.assign(events.size(), {});
-    pqxx::work tx(c);
-    // Idempotency keys first: a key seen within 24 h makes its event a duplicate.
-    nlohmann::json rows = nlohmann::json::array();
-    for (size_t i = 0; i < events.size(); ++i) {
-      const NewEvent& e = events[i];
-      PublishOutcome& out = outcomes[i];
-      out.event_id = NewUuid();
-      if (!e.idempotency_key.empty() &&
-          tx.exec_params(kClaimKey, org_id, e.idempotency_key, out.event_id).empty()) {
-        out.event_id = tx.exec_params1(kExistingKey, org_id, e.idempotency_key)[0].as<std::string>();
-        out.duplicate = true;
+    for (int tries = 1;; ++tries) {
+      std::shared_ptr<const OrgSubscriptions> subs = cache_->Get(org_id);
+      if (subs == nullptr) {
+        subs = std::make_shared<const OrgSubscriptions>(LoadSubscriptions(c, org_id));
+        cache_->Put(org_id, *subs);
+      }
+      // Without idempotency keys the one statement is the transaction: one
+      // round trip. Keys are claimed first, in the same transaction.
+      std::unique_ptr<pqxx::transaction_base> tx;
+      if (keyed) {
+        tx = std::make_unique<pqxx::work>(c);
+      } else {
+        tx = std::make_unique<pqxx::nontransaction>(c);
+      }
+      outcomes.assign(events.size(), {});
+      nlohmann::json rows = nlohmann::json::array();
+      nlohmann::json pairs = nlohmann::json::array();
+      for (size_t i = 0; i < events.size(); ++i) {
+        const NewEvent& e = events[i];
+        PublishOutcome& out = outcomes[i];
+        out.event_id = NewUuid();
+        if (!e.idempotency_key.empty() &&
+            tx->exec_params(kClaimKey, org_id, e.idempotency_key, out.event_id).empty()) {
+          out.event_id =
+              tx->exec_params1(kExistingKey, org_id, e.idempotency_key)[0].as<std::string>();
+          out.duplicate = true;
+          continue;
+        }
+        rows.push_back({{"id", out.event_id},
+                        {"project", e.project},
+                        {"type", e.type},
+                        {"at_us", absl::ToUnixMicros(e.occurred_at)},
+                        {"payload", e.payload_json}});
+        for (std::string& endpoint : MatchSubscribers(*subs, e.type, e.project)) {
+          pairs.push_back({{"event_id", out.event_id}, {"endpoint_id", std::move(endpoint)}});
+        }
+      }
+      if (rows.empty()) {
+        tx->commit();
+        return absl::OkStatus();
+      }
+      pqxx::row result = ExecPrepared(*tx, "publish", kPublish, org_id, rows.dump(),
+                                      pairs.dump(), subs->version)[0];
+      if (result[0].as<int64_t>() != subs->version) {
+        // Endpoints changed since the cache was filled; nothing was stored.
+        tx.reset();  // rolls back the key claims
+        cache_->Put(org_id, LoadSubscriptions(c, org_id));
+        if (tries == kMaxPublishTries) {
+          return absl::AbortedError("endpoints kept changing during the publish; try again");
+        }
         continue;
       }
-      rows.push_back({{"id", out.event_id},
-                      {"project", e.project},
-                      {"type", e.type},
-                      {"at_us", absl::ToUnixMicros(e.occurred_at)},
-                      {"payload", e.payload_json}});
-    }
-    if (rows.empty()) {
-      tx.commit();
+      tx->commit();
+      nlohmann::json fanout = nlohmann::json::parse(result[1].as<std::string>());
+      for (PublishOutcome& out : outcomes) {
+        if (auto it = fanout.find(out.event_id); it != fanout.end()) out.fanout = it->get<int>();
+      }
       return absl::OkStatus();
     }
-    int64_t version = ExecPrepared(tx, "insert_events", kInsertEvents, org_id, rows.dump())[0][0].as<int64_t>();
-    std::shared_ptr<const OrgSubscriptions> subs = cache_->Get(org_id);
-    if (subs == nullptr || subs->version != version) {
-      OrgSubscriptions fresh = LoadSubscriptions(tx, org_id, version);
-      cache_->Put(org_id, fresh);
-      subs = std::make_shared<const OrgSubscriptions>(std::move(fresh));
-    }
-    nlohmann::json pairs = nlohmann::json::array();
-    absl::flat_hash_map<std::string, PublishOutcome*> by_id;
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (outcomes[i].duplicate) continue;
-      by_id[outcomes[i].event_id] = &outcomes[i];
-      for (std::string& endpoint : MatchSubscribers(*subs, events[i].type, events[i].project)) {
-        pairs.push_back({{"event_id", outcomes[i].event_id}, {"endpoint_id", std::move(endpoint)}});
-      }
-    }
-    if (!pairs.empty()) {
-      for (const auto& row : ExecPrepared(tx, "insert_deliveries", kInsertDeliveries, pairs.dump(), org_id)) {
-        by_id.at(row[0].as<std::string>())->fanout = row[1].as<int>();
-      }
-    }
-    tx.commit();
-    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   for (const PublishOutcome& out : outcomes) {
