@@ -93,12 +93,11 @@ void Dispatcher::Loop() {
       woken_ = false;
     }
     for (Completion& c : done) {
-      Lane& lane = lanes_[c.delivery.endpoint_id];
-      --lane.in_flight;
-      --sending_;
+      Completed(c);
       unflushed_.push_back(Decide(c));
     }
     Flush();
+    ReleaseUnneeded();
 
     absl::Time now = absl::Now();
     bool draining = draining_;
@@ -125,6 +124,47 @@ void Dispatcher::Loop() {
   }
 }
 
+int Dispatcher::EndpointLimit(const std::string& endpoint_id) const {
+  auto it = reduced_limits_.find(endpoint_id);
+  return it == reduced_limits_.end() ? options_.per_endpoint_in_flight : it->second;
+}
+
+void Dispatcher::Completed(const Completion& c) {
+  const std::string& endpoint = c.delivery.endpoint_id;
+  Lane& lane = lanes_[endpoint];
+  --lane.in_flight;
+  --sending_;
+  if (c.result.error == "timeout" || c.result.error == "connect") {
+    reduced_limits_[endpoint] = lane.limit = 1;
+    ReleaseExcess(lane);
+  } else if (c.result.status_code > 0) {
+    lane.limit = std::min(options_.per_endpoint_in_flight, lane.limit * 2);
+    if (lane.limit == options_.per_endpoint_in_flight) {
+      reduced_limits_.erase(endpoint);
+    } else {
+      reduced_limits_[endpoint] = lane.limit;
+    }
+  }
+}
+
+void Dispatcher::ReleaseExcess(Lane& lane) {
+  while (lane.in_flight + static_cast<int>(lane.waiting.size()) > lane.limit &&
+         !lane.waiting.empty()) {
+    unneeded_.push_back(lane.waiting.back().delivery_id);
+    lane.waiting.pop_back();
+    --waiting_;
+  }
+}
+
+void Dispatcher::ReleaseUnneeded() {
+  if (unneeded_.empty()) return;
+  if (absl::Status s = store_->Release(options_.replica_id, unneeded_); !s.ok()) {
+    LogWarning("releasing deliveries of a slow endpoint failed; their leases will expire",
+               {{"error", std::string(s.message())}});
+  }
+  unneeded_.clear();
+}
+
 void Dispatcher::ClaimMore(absl::Time now) {
   int capacity = options_.max_in_flight - sending_ - waiting_;
   next_claim_ = now + options_.poll_interval;
@@ -133,7 +173,7 @@ void Dispatcher::ClaimMore(absl::Time now) {
   // slow endpoint cannot fill this replica with work it cannot send.
   std::vector<std::string> saturated;
   for (const auto& [id, lane] : lanes_) {
-    if (static_cast<int>(lane.waiting.size()) >= options_.per_endpoint_in_flight) {
+    if (lane.in_flight + static_cast<int>(lane.waiting.size()) >= lane.limit) {
       saturated.push_back(id);
     }
   }
@@ -149,19 +189,24 @@ void Dispatcher::ClaimMore(absl::Time now) {
   for (ClaimedDelivery& d : *claimed) {
     Lane& lane = lanes_[d.endpoint_id];
     if (lane.waiting.empty() && lane.in_flight == 0) {
+      lane.limit = EndpointLimit(d.endpoint_id);
       lane.tokens = std::max<double>(1, d.rate_limit_per_second);
       lane.refilled = now;
     }
     lane.waiting.push_back(std::move(d));
     ++waiting_;
   }
+  for (const auto& [endpoint, limit] : reduced_limits_) {
+    if (auto it = lanes_.find(endpoint); it != lanes_.end()) ReleaseExcess(it->second);
+  }
+  ReleaseUnneeded();
 }
 
 absl::Time Dispatcher::DispatchReady(absl::Time now) {
   absl::Time next = absl::InfiniteFuture();
   for (auto it = lanes_.begin(); it != lanes_.end();) {
     Lane& lane = it->second;
-    while (!lane.waiting.empty() && lane.in_flight < options_.per_endpoint_in_flight) {
+    while (!lane.waiting.empty() && lane.in_flight < lane.limit) {
       uint32_t rate = lane.waiting.front().rate_limit_per_second;
       if (rate > 0) {
         lane.tokens = std::min<double>(

@@ -64,6 +64,7 @@ class Dispatcher {
   struct Lane {
     std::deque<ClaimedDelivery> waiting;
     int in_flight = 0;
+    int limit = 0;  // requests allowed on the wire (see EndpointLimit)
     double tokens = 0;
     absl::Time refilled;
   };
@@ -75,6 +76,16 @@ class Dispatcher {
 
   void Loop();
   void Wake();
+  // An endpoint that timed out or refused the connection gets one request
+  // on the wire at a time until it answers again; then its limit doubles
+  // back to per_endpoint_in_flight. A hanging endpoint thus holds one slot
+  // of this replica, not per_endpoint_in_flight of them.
+  int EndpointLimit(const std::string& endpoint_id) const;
+  void Completed(const Completion& c);
+  // Takes what waits in `lane` beyond its limit out of the lane;
+  // ReleaseUnneeded gives it back to PostgreSQL (due again at once).
+  void ReleaseExcess(Lane& lane);
+  void ReleaseUnneeded();
   void ClaimMore(absl::Time now);
   // Sends what lanes allow; returns when the next rate-limited send is due.
   absl::Time DispatchReady(absl::Time now);
@@ -93,9 +104,12 @@ class Dispatcher {
 
   // Loop-thread state.
   absl::flat_hash_map<std::string, Lane> lanes_;
+  // Endpoints whose limit is below per_endpoint_in_flight; outlives lanes.
+  absl::flat_hash_map<std::string, int> reduced_limits_;
   int waiting_ = 0;
   int sending_ = 0;
   std::vector<AttemptRecord> unflushed_;
+  std::vector<std::string> unneeded_;
   absl::Time next_claim_;
   absl::Time next_expire_;
   absl::Time next_stats_;
