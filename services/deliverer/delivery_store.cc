@@ -15,7 +15,11 @@ namespace {
 using Json = nlohmann::json;
 
 // Claims and reads in one statement, its own transaction. Deliveries of
-// paused or disabled endpoints stay pending until the endpoint is resumed.
+// paused, disabled or deleted endpoints stay pending until the endpoint is
+// resumed; their ids are one array computed once per claim (not a join per
+// row), which leaves the planner one shape: the due index in order. A join
+// let it pick a per-endpoint scan and sort of the whole backlog whenever
+// the statistics were older than a burst (measured: 100 ms per claim).
 // The claim commits without waiting for the WAL flush: a claim lost in a
 // crash only makes its deliveries due again (at least once either way),
 // and the wait was on every delivery's path.
@@ -24,9 +28,8 @@ WITH async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off'
 due AS (
   SELECT d.id FROM deliveries d, async_commit
   WHERE d.state = 1 AND d.next_attempt_at <= now()
-    AND NOT (d.endpoint_id = ANY($3::uuid[]))
-    AND EXISTS (SELECT 1 FROM endpoints ep WHERE ep.id = d.endpoint_id AND ep.state = 1
-                AND ep.deleted_at IS NULL)
+    AND NOT (d.endpoint_id = ANY($3::uuid[] || ARRAY(
+      SELECT id FROM endpoints WHERE state <> 1 OR deleted_at IS NOT NULL)))
   ORDER BY d.next_attempt_at
   LIMIT $2
   FOR UPDATE OF d SKIP LOCKED),
@@ -152,8 +155,10 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
   absl::Status status = pool_->Run("claim", [&](pqxx::connection& c) {
     out.clear();
     pqxx::nontransaction tx(c);
-    pqxx::result rows = ExecPrepared(tx, "claim", kClaim, replica, limit,
-                                     UuidArray(skip_endpoints), absl::ToInt64Milliseconds(lease));
+    // Not prepared: a generic plan does not know the LIMIT and joins the
+    // whole table (measured: 74 ms per claim at 100k pending, not 2 ms).
+    pqxx::result rows = tx.exec_params(kClaim, replica, limit, UuidArray(skip_endpoints),
+                                       absl::ToInt64Milliseconds(lease));
     for (const auto& row : rows) {
       ClaimedDelivery d;
       d.delivery_id = row[0].as<std::string>();
