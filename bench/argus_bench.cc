@@ -147,8 +147,9 @@ int Main(int argc, char** argv) {
     o.deliverer_flags.emplace_back(f);
   }
   if (o.endpoints < 1 || o.fanout < 1 || o.fanout > o.endpoints || o.deliverers < 1 ||
-      o.events < 1 || o.rate <= 0 || o.hanging < 0 || o.hanging >= o.endpoints) {
-    std::fprintf(stderr, "argus-bench: need 1 <= fanout <= endpoints, 0 <= hanging < endpoints, "
+      o.events < 1 || o.rate <= 0 ||
+      (scenario->first == "hang" && (o.hanging < 0 || o.hanging >= o.endpoints))) {
+    std::fprintf(stderr, "argus-bench: need 1 <= fanout <= endpoints, 0 <= hanging < endpoints (hang), "
                          "deliverers >= 1, events >= 1, rate > 0\n");
     return 2;
   }

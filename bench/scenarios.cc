@@ -251,7 +251,9 @@ Run Soak(const ScenarioOptions& o) {
   };
   for (absl::Time at = start + o.sample_every; at <= start + o.duration; at += o.sample_every) {
     absl::SleepFor(at - absl::Now());
-    double depth = s.SqlNumber("SELECT count(*) FROM deliveries WHERE state IN (1, 2)");
+    double depth = s.SqlNumber(
+        "SELECT (SELECT count(*) FROM deliveries WHERE state = 1) + "
+        "(SELECT count(*) FROM deliveries WHERE state = 2)");
     double dead = s.SqlNumber(
         "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables "
         "WHERE relname IN ('deliveries', 'delivery_attempts', 'events', 'endpoints')");

@@ -132,13 +132,16 @@ UPDATE deliveries SET state = 1, attempts = greatest(attempts - 1, 0), lease_own
   lease_expires_at = NULL
 WHERE id = ANY($1::uuid[]) AND state = 2 AND lease_owner = $2)sql";
 
+// Each part reads one partial index, so the cost follows the queue, not the
+// table (a scan of `state IN (1, 2)` read every delivery ever made: 110 ms
+// per call after 600k deliveries).
 constexpr char kStats[] = R"sql(
-SELECT count(*) FILTER (WHERE state = 1 AND next_attempt_at <= now()),
-       count(*) FILTER (WHERE state = 1 AND next_attempt_at > now()),
-       count(*) FILTER (WHERE state = 2),
-       coalesce(extract(epoch from now() - min(next_attempt_at) FILTER (
-         WHERE state = 1 AND next_attempt_at <= now())), 0)
-FROM deliveries WHERE state IN (1, 2))sql";
+SELECT (SELECT count(*) FROM deliveries WHERE state = 1 AND next_attempt_at <= now()),
+       (SELECT count(*) FROM deliveries WHERE state = 1 AND next_attempt_at > now()),
+       (SELECT count(*) FROM deliveries WHERE state = 2),
+       coalesce(extract(epoch from now() - (
+         SELECT min(next_attempt_at) FROM deliveries
+         WHERE state = 1 AND next_attempt_at <= now())), 0))sql";
 
 std::string UuidArray(const std::vector<std::string>& ids) {
   return absl::StrCat("{", absl::StrJoin(ids, ","), "}");  // UUIDs need no quoting
