@@ -135,6 +135,13 @@ WHERE id = ANY($1::uuid[]) AND state = 2 AND lease_owner = $2)sql";
 // Each part reads one partial index, so the cost follows the queue, not the
 // table (a scan of `state IN (1, 2)` read every delivery ever made: 110 ms
 // per call after 600k deliveries).
+// Asynchronous commit: a deferral lost in a crash only leaves them due.
+constexpr char kDefer[] = R"sql(
+WITH async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+UPDATE deliveries d SET next_attempt_at = now() + $2 * interval '1 millisecond'
+FROM async_commit
+WHERE d.endpoint_id = $1::uuid AND d.state = 1 AND d.next_attempt_at <= now())sql";
+
 constexpr char kStats[] = R"sql(
 SELECT (SELECT count(*) FROM deliveries WHERE state = 1 AND next_attempt_at <= now()),
        (SELECT count(*) FROM deliveries WHERE state = 1 AND next_attempt_at > now()),
@@ -280,6 +287,14 @@ absl::Status DeliveryStore::Release(const std::string& replica,
     pqxx::work tx(c);
     tx.exec_params0(kRelease, UuidArray(delivery_ids), replica);
     tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DeliveryStore::Defer(const std::string& endpoint_id, absl::Duration delay) {
+  return pool_->Run("defer", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    tx.exec_params0(kDefer, endpoint_id, absl::ToInt64Milliseconds(delay));
     return absl::OkStatus();
   });
 }

@@ -90,6 +90,11 @@ class DeliveryStore {
   // Gives deliveries this replica claimed but never sent back to pending.
   absl::Status Release(const std::string& replica, const std::vector<std::string>& delivery_ids);
 
+  // Moves the due, pending deliveries of a slow endpoint `delay` into the
+  // future: out of the head of the due index, which every claim would
+  // otherwise scan past while the endpoint is saturated. Not an attempt.
+  absl::Status Defer(const std::string& endpoint_id, absl::Duration delay);
+
   absl::StatusOr<QueueStats> Stats();
 
  private:

@@ -12,8 +12,6 @@
 namespace argus {
 namespace {
 
-constexpr int kMaxRecordBatch = 500;
-
 const char* FormatName(int format) {
   switch (format) {
     case 2:
@@ -42,7 +40,8 @@ Dispatcher::Dispatcher(Options options, DeliveryStore* store, HttpSender* sender
       sender_(sender),
       secrets_(secrets),
       metrics_(metrics),
-      database_url_(std::move(database_url)) {}
+      database_url_(std::move(database_url)),
+      recorder_(options_.replica_id, store, metrics) {}
 
 Dispatcher::~Dispatcher() {
   Drain();
@@ -67,6 +66,7 @@ void Dispatcher::Drain() {
   }
   Wake();
   if (loop_.joinable()) loop_.join();
+  recorder_.Finish();
 }
 
 Dispatcher::Status Dispatcher::GetStatus() {
@@ -92,16 +92,21 @@ void Dispatcher::Loop() {
       woken = woken_;
       woken_ = false;
     }
+    std::vector<AttemptRecord> results;
     for (Completion& c : done) {
       Completed(c);
-      unflushed_.push_back(Decide(c));
+      results.push_back(Decide(c));
     }
-    Flush();
+    recorder_.Add(std::move(results));
     ReleaseUnneeded();
 
     absl::Time now = absl::Now();
     bool draining = draining_;
-    if (!draining && (woken || now >= next_claim_)) ClaimMore(now);
+    // At capacity, a claim waits for room: completions wake the loop, and a
+    // NOTIFY heard meanwhile makes the claim due at once.
+    bool room = options_.max_in_flight - sending_ - waiting_ > 0;
+    if (woken && !room) next_claim_ = now;
+    if (!draining && room && (woken || now >= next_claim_)) ClaimMore(now);
     absl::Time next_send = DispatchReady(now);
     Periodic(now);
     {
@@ -113,10 +118,11 @@ void Dispatcher::Loop() {
 
     if (draining && sending_ == 0) {
       ReleaseWaiting();
-      Flush();
       return;
     }
-    absl::Time wake_at = std::min({next_claim_, next_send, next_expire_, next_stats_});
+    bool full = options_.max_in_flight - sending_ - waiting_ <= 0;
+    absl::Time wake_at = std::min(
+        {full ? absl::InfiniteFuture() : next_claim_, next_send, next_expire_, next_stats_});
     if (draining) wake_at = now + absl::Milliseconds(50);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_until(lock, absl::ToChronoTime(wake_at),
@@ -137,6 +143,7 @@ void Dispatcher::Completed(const Completion& c) {
   if (c.result.error == "timeout" || c.result.error == "connect") {
     reduced_limits_[endpoint] = lane.limit = 1;
     ReleaseExcess(lane);
+    slow_.insert(endpoint);  // its backlog too, even with nothing waiting here
   } else if (c.result.status_code > 0) {
     lane.limit = std::min(options_.per_endpoint_in_flight, lane.limit * 2);
     if (lane.limit == options_.per_endpoint_in_flight) {
@@ -151,24 +158,33 @@ void Dispatcher::ReleaseExcess(Lane& lane) {
   while (lane.in_flight + static_cast<int>(lane.waiting.size()) > lane.limit &&
          !lane.waiting.empty()) {
     unneeded_.push_back(lane.waiting.back().delivery_id);
+    slow_.insert(lane.waiting.back().endpoint_id);
     lane.waiting.pop_back();
     --waiting_;
   }
 }
 
 void Dispatcher::ReleaseUnneeded() {
-  if (unneeded_.empty()) return;
-  if (absl::Status s = store_->Release(options_.replica_id, unneeded_); !s.ok()) {
-    LogWarning("releasing deliveries of a slow endpoint failed; their leases will expire",
-               {{"error", std::string(s.message())}});
+  if (!unneeded_.empty()) {
+    if (absl::Status s = store_->Release(options_.replica_id, unneeded_); !s.ok()) {
+      LogWarning("releasing deliveries of a slow endpoint failed; their leases will expire",
+                 {{"error", std::string(s.message())}});
+    }
+    unneeded_.clear();
   }
-  unneeded_.clear();
+  // A slow endpoint's backlog waits one request timeout: its probe decides.
+  for (const std::string& endpoint : slow_) {
+    if (absl::Status s = store_->Defer(endpoint, options_.request_timeout); !s.ok()) {
+      LogWarning("deferring deliveries of a slow endpoint failed",
+                 {{"endpoint", endpoint}, {"error", std::string(s.message())}});
+    }
+  }
+  slow_.clear();
 }
 
 void Dispatcher::ClaimMore(absl::Time now) {
   int capacity = options_.max_in_flight - sending_ - waiting_;
   next_claim_ = now + options_.poll_interval;
-  if (capacity <= 0) return;
   // Endpoints with a full local queue get nothing more until it drains: one
   // slow endpoint cannot fill this replica with work it cannot send.
   std::vector<std::string> saturated;
@@ -345,25 +361,6 @@ AttemptRecord Dispatcher::Decide(Completion& c) {
     LogWarning("endpoint disabled", {{"endpoint", r.endpoint_id}, {"reason", r.disable_reason}});
   }
   return r;
-}
-
-void Dispatcher::Flush() {
-  while (!unflushed_.empty()) {
-    size_t n = std::min<size_t>(unflushed_.size(), kMaxRecordBatch);
-    std::vector<AttemptRecord> batch(std::make_move_iterator(unflushed_.begin()),
-                                     std::make_move_iterator(unflushed_.begin() + n));
-    absl::StatusOr<int> disabled = store_->Record(options_.replica_id, batch);
-    if (!disabled.ok()) {
-      // Keep them; the next loop tries again. If we never manage, the leases
-      // expire and another replica sends again: at least once, never lost.
-      std::move(batch.begin(), batch.end(), unflushed_.begin());
-      LogWarning("recording results failed",
-                 {{"error", std::string(disabled.status().message())}});
-      return;
-    }
-    if (*disabled > 0) metrics_->EndpointsDisabled(*disabled);
-    unflushed_.erase(unflushed_.begin(), unflushed_.begin() + n);
-  }
 }
 
 void Dispatcher::Periodic(absl::Time now) {

@@ -11,19 +11,22 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "common/pg_listener.h"
 #include "common/secret_box.h"
 #include "services/deliverer/deliverer_metrics.h"
 #include "services/deliverer/delivery_store.h"
 #include "services/deliverer/http_sender.h"
+#include "services/deliverer/result_recorder.h"
 
 namespace argus {
 
 // One replica's delivery loop. Claims due deliveries in batches (woken by
 // NOTIFY argus_deliveries, polling as a fallback), sends them through the
 // HttpSender with a per-endpoint in-flight cap and rate limit, decides
-// success / retry / failure per attempt, and writes results back in batches.
+// success / retry / failure per attempt, and hands results to a
+// ResultRecorder that writes them back in batches.
 // Also returns expired leases of dead replicas to pending. No replica talks
 // to another: everything goes through PostgreSQL.
 class Dispatcher {
@@ -83,7 +86,8 @@ class Dispatcher {
   int EndpointLimit(const std::string& endpoint_id) const;
   void Completed(const Completion& c);
   // Takes what waits in `lane` beyond its limit out of the lane;
-  // ReleaseUnneeded gives it back to PostgreSQL (due again at once).
+  // ReleaseUnneeded gives it back to PostgreSQL and defers the due backlog
+  // of endpoints that just timed out (see DeliveryStore::Defer).
   void ReleaseExcess(Lane& lane);
   void ReleaseUnneeded();
   void ClaimMore(absl::Time now);
@@ -91,7 +95,6 @@ class Dispatcher {
   absl::Time DispatchReady(absl::Time now);
   void Send(ClaimedDelivery delivery);
   AttemptRecord Decide(Completion& c);
-  void Flush();
   void Periodic(absl::Time now);
   void ReleaseWaiting();
 
@@ -101,6 +104,7 @@ class Dispatcher {
   const SecretBox* secrets_;
   DelivererMetrics* metrics_;
   const std::string database_url_;
+  ResultRecorder recorder_;
 
   // Loop-thread state.
   absl::flat_hash_map<std::string, Lane> lanes_;
@@ -108,8 +112,8 @@ class Dispatcher {
   absl::flat_hash_map<std::string, int> reduced_limits_;
   int waiting_ = 0;
   int sending_ = 0;
-  std::vector<AttemptRecord> unflushed_;
   std::vector<std::string> unneeded_;
+  absl::flat_hash_set<std::string> slow_;  // timed out since the last ReleaseUnneeded
   absl::Time next_claim_;
   absl::Time next_expire_;
   absl::Time next_stats_;
