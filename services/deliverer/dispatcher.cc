@@ -41,7 +41,7 @@ Dispatcher::Dispatcher(Options options, DeliveryStore* store, HttpSender* sender
       secrets_(secrets),
       metrics_(metrics),
       database_url_(std::move(database_url)),
-      recorder_(options_.replica_id, store, metrics) {}
+      recorder_(options_.replica_id, store, metrics, [this] { Wake(); }) {}
 
 Dispatcher::~Dispatcher() {
   Drain();
@@ -104,7 +104,7 @@ void Dispatcher::Loop() {
     bool draining = draining_;
     // At capacity, a claim waits for room: completions wake the loop, and a
     // NOTIFY heard meanwhile makes the claim due at once.
-    bool room = options_.max_in_flight - sending_ - waiting_ > 0;
+    bool room = Capacity() > 0;
     if (woken && !room) next_claim_ = now;
     if (!draining && room && (woken || now >= next_claim_)) ClaimMore(now);
     absl::Time next_send = DispatchReady(now);
@@ -120,7 +120,7 @@ void Dispatcher::Loop() {
       ReleaseWaiting();
       return;
     }
-    bool full = options_.max_in_flight - sending_ - waiting_ <= 0;
+    bool full = Capacity() <= 0;
     absl::Time wake_at = std::min(
         {full ? absl::InfiniteFuture() : next_claim_, next_send, next_expire_, next_stats_});
     if (draining) wake_at = now + absl::Milliseconds(50);
@@ -128,6 +128,10 @@ void Dispatcher::Loop() {
     cv_.wait_until(lock, absl::ToChronoTime(wake_at),
                    [this] { return woken_ || !completions_.empty(); });
   }
+}
+
+int Dispatcher::Capacity() const {
+  return options_.max_in_flight - sending_ - waiting_ - recorder_.Pending();
 }
 
 int Dispatcher::EndpointLimit(const std::string& endpoint_id) const {
@@ -183,7 +187,7 @@ void Dispatcher::ReleaseUnneeded() {
 }
 
 void Dispatcher::ClaimMore(absl::Time now) {
-  int capacity = options_.max_in_flight - sending_ - waiting_;
+  int capacity = Capacity();
   next_claim_ = now + options_.poll_interval;
   // Endpoints with a full local queue get nothing more until it drains: one
   // slow endpoint cannot fill this replica with work it cannot send.

@@ -34,7 +34,7 @@ class Dispatcher {
   struct Options {
     std::string replica_id;
     int claim_batch = 100;
-    int max_in_flight = 256;           // claimed and not finished, this replica
+    int max_in_flight = 256;           // claimed and not yet written back, this replica
     int per_endpoint_in_flight = 16;   // requests on the wire to one endpoint
     absl::Duration lease = absl::Seconds(60);
     absl::Duration poll_interval = absl::Seconds(1);
@@ -79,6 +79,9 @@ class Dispatcher {
 
   void Loop();
   void Wake();
+  // Deliveries this replica may still take on: max_in_flight less those
+  // queued, on the wire, or finished but not yet written.
+  int Capacity() const;
   // An endpoint that timed out or refused the connection gets one request
   // on the wire at a time until it answers again; then its limit doubles
   // back to per_endpoint_in_flight. A hanging endpoint thus holds one slot
@@ -104,7 +107,6 @@ class Dispatcher {
   const SecretBox* secrets_;
   DelivererMetrics* metrics_;
   const std::string database_url_;
-  ResultRecorder recorder_;
 
   // Loop-thread state.
   absl::flat_hash_map<std::string, Lane> lanes_;
@@ -128,6 +130,8 @@ class Dispatcher {
   std::thread loop_;
   // NOTIFY argus_deliveries (a publish, a redelivery) wakes the loop.
   std::unique_ptr<PgListener> listener_;
+  // Last: its thread calls Wake(), which needs everything above.
+  ResultRecorder recorder_;
 };
 
 }  // namespace argus

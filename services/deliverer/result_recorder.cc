@@ -12,8 +12,11 @@ constexpr auto kRetryAfter = std::chrono::milliseconds(200);
 }  // namespace
 
 ResultRecorder::ResultRecorder(std::string replica_id, DeliveryStore* store,
-                               DelivererMetrics* metrics)
-    : replica_id_(std::move(replica_id)), store_(store), metrics_(metrics) {
+                               DelivererMetrics* metrics, std::function<void()> written)
+    : replica_id_(std::move(replica_id)),
+      store_(store),
+      metrics_(metrics),
+      written_(std::move(written)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -21,6 +24,7 @@ ResultRecorder::~ResultRecorder() { Finish(); }
 
 void ResultRecorder::Add(std::vector<AttemptRecord> records) {
   if (records.empty()) return;
+  pending_ += static_cast<int>(records.size());
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (AttemptRecord& r : records) queue_.push_back(std::move(r));
@@ -54,11 +58,16 @@ void ResultRecorder::Loop() {
     absl::StatusOr<int> disabled = store_->Record(replica_id_, batch);
     if (disabled.ok()) {
       if (*disabled > 0) metrics_->EndpointsDisabled(*disabled);
+      pending_ -= static_cast<int>(batch.size());
+      written_();
       continue;
     }
     LogWarning("recording results failed", {{"error", std::string(disabled.status().message())},
                                             {"results", absl::StrCat(batch.size())}});
-    if (finishing) continue;  // the last try: their leases will expire
+    if (finishing) {  // the last try: their leases will expire
+      pending_ -= static_cast<int>(batch.size());
+      continue;
+    }
     std::unique_lock<std::mutex> lock(mu_);
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
     cv_.wait_for(lock, kRetryAfter, [this] { return finishing_; });

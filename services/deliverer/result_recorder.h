@@ -1,7 +1,9 @@
 #ifndef ARGUS_SERVICES_DELIVERER_RESULT_RECORDER_H_
 #define ARGUS_SERVICES_DELIVERER_RESULT_RECORDER_H_
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -21,13 +23,19 @@ namespace argus {
 // once, never lost.
 class ResultRecorder {
  public:
-  ResultRecorder(std::string replica_id, DeliveryStore* store, DelivererMetrics* metrics);
+  // `written` runs (on the recorder's thread) after each batch is written.
+  ResultRecorder(std::string replica_id, DeliveryStore* store, DelivererMetrics* metrics,
+                 std::function<void()> written);
   ~ResultRecorder();  // Finish()
 
   ResultRecorder(const ResultRecorder&) = delete;
   ResultRecorder& operator=(const ResultRecorder&) = delete;
 
   void Add(std::vector<AttemptRecord> records);
+  // Results added and not yet written. The dispatcher counts them against
+  // its capacity: claims cannot outrun the writes (if they did, leases
+  // would expire under unwritten results and their deliveries go out twice).
+  int Pending() const { return pending_; }
   // Writes what is queued (one more try each on failure) and stops.
   // Blocks until done. Idempotent.
   void Finish();
@@ -38,6 +46,8 @@ class ResultRecorder {
   const std::string replica_id_;
   DeliveryStore* store_;
   DelivererMetrics* metrics_;
+  const std::function<void()> written_;
+  std::atomic<int> pending_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<AttemptRecord> queue_ ABSL_GUARDED_BY(mu_);
