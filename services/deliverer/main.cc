@@ -30,7 +30,8 @@ ABSL_FLAG(absl::Duration, lease, absl::Seconds(60),
 ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
           "claim at least this often even without a NOTIFY");
 ABSL_FLAG(int, claim_batch, 100, "deliveries claimed per query");
-ABSL_FLAG(int, max_in_flight, 256, "deliveries this replica holds at once");
+ABSL_FLAG(int, max_in_flight, 1024,
+          "deliveries this replica holds at once (queued, sending, or not yet written back)");
 ABSL_FLAG(int, per_endpoint_in_flight, 16, "requests on the wire to one endpoint at once");
 ABSL_FLAG(absl::Duration, disable_after, absl::Hours(24 * 5),
           "disable an endpoint with no successful delivery for this long...");
