@@ -41,7 +41,7 @@ Dispatcher::Dispatcher(Options options, DeliveryStore* store, HttpSender* sender
       secrets_(secrets),
       metrics_(metrics),
       database_url_(std::move(database_url)),
-      recorder_(options_.replica_id, store, metrics, [this] { Wake(); }) {}
+      recorder_(options_.replica_id, store, metrics, [this] { Written(); }) {}
 
 Dispatcher::~Dispatcher() {
   Drain();
@@ -82,6 +82,14 @@ void Dispatcher::Wake() {
   cv_.notify_one();
 }
 
+void Dispatcher::Written() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    written_ = true;
+  }
+  cv_.notify_one();
+}
+
 void Dispatcher::Loop() {
   for (;;) {
     std::deque<Completion> done;
@@ -91,6 +99,7 @@ void Dispatcher::Loop() {
       done.swap(completions_);
       woken = woken_;
       woken_ = false;
+      written_ = false;  // only wakes the loop: room may have come back
     }
     std::vector<AttemptRecord> results;
     for (Completion& c : done) {
@@ -126,7 +135,7 @@ void Dispatcher::Loop() {
     if (draining) wake_at = now + absl::Milliseconds(50);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_until(lock, absl::ToChronoTime(wake_at),
-                   [this] { return woken_ || !completions_.empty(); });
+                   [this] { return woken_ || written_ || !completions_.empty(); });
   }
 }
 

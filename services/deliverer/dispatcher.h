@@ -78,7 +78,11 @@ class Dispatcher {
   };
 
   void Loop();
+  // A NOTIFY (or a drain): claim now, if there is room.
   void Wake();
+  // The recorder wrote a batch: room may have come back for a claim that
+  // was due; no claim that was not.
+  void Written();
   // Deliveries this replica may still take on: max_in_flight less those
   // queued, on the wire, or finished but not yet written.
   int Capacity() const;
@@ -123,6 +127,7 @@ class Dispatcher {
   std::mutex mu_;
   std::condition_variable cv_;
   bool woken_ ABSL_GUARDED_BY(mu_) = true;
+  bool written_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<Completion> completions_ ABSL_GUARDED_BY(mu_);
   Status status_ ABSL_GUARDED_BY(mu_);
 
