@@ -18,6 +18,7 @@ namespace argus {
 // it: no further look-ups of events, endpoints or secrets.
 struct ClaimedDelivery {
   std::string delivery_id;
+  std::string bucket_at;  // the row's partition key, as PostgreSQL wrote it
   std::string endpoint_id;
   int attempt = 1;     // the number of the attempt about to be made
   int retry_base = 0;  // attempts before the last redelivery: the schedule restarts there
@@ -33,6 +34,7 @@ struct ClaimedDelivery {
 // One finished attempt and what follows from it.
 struct AttemptRecord {
   std::string delivery_id;
+  std::string bucket_at;  // ClaimedDelivery::bucket_at: the update goes to one partition
   std::string endpoint_id;
   int attempt = 1;
   absl::Time started;

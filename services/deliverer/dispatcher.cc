@@ -343,6 +343,7 @@ AttemptRecord Dispatcher::Decide(Completion& c) {
                  absl::Uniform(rng, -1.0, 1.0));
   AttemptRecord r;
   r.delivery_id = c.delivery.delivery_id;
+  r.bucket_at = c.delivery.bucket_at;
   r.endpoint_id = c.delivery.endpoint_id;
   r.attempt = c.delivery.attempt;
   r.started = c.result.started;

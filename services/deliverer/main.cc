@@ -21,6 +21,7 @@
 #include "services/deliverer/delivery_store.h"
 #include "services/deliverer/dispatcher.h"
 #include "services/deliverer/http_sender.h"
+#include "services/deliverer/partition_keeper.h"
 
 ABSL_FLAG(std::string, replica_id, "", "name of this replica; default host-pid-random");
 ABSL_FLAG(std::string, ca_bundle, "", "PEM file of extra CAs trusted for outbound TLS");
@@ -36,6 +37,9 @@ ABSL_FLAG(int, per_endpoint_in_flight, 16, "requests on the wire to one endpoint
 ABSL_FLAG(absl::Duration, disable_after, absl::Hours(24 * 5),
           "disable an endpoint with no successful delivery for this long...");
 ABSL_FLAG(int, disable_min_failures, 10, "...and at least this many failed attempts in a row");
+ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 30),
+          "events, deliveries and attempts older than this are dropped by the day "
+          "(pending deliveries are kept); at least 24h");
 
 namespace argus {
 namespace {
@@ -72,6 +76,10 @@ absl::Status RunServer() {
     return absl::InvalidArgumentError(
         "--lease must be at least twice --request_timeout, which must be positive");
   }
+  PartitionKeeper::Options retention{.retention = absl::GetFlag(FLAGS_retention)};
+  if (retention.retention < absl::Hours(24)) {
+    return absl::InvalidArgumentError("--retention must be at least 24h");
+  }
   const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
 
   absl::StatusOr<std::unique_ptr<HttpSender>> sender =
@@ -93,6 +101,8 @@ absl::Status RunServer() {
   if (absl::Status s = host.Start({{v1::Deliverer::service_full_name(), &service}}); !s.ok()) {
     return s;
   }
+  PartitionKeeper partitions(retention, &pool);
+  partitions.Start();
   dispatcher.Start();
   LogInfo("delivering", {{"replica", options.replica_id}});
   ServeUntilTerminated(host, [&] { dispatcher.Drain(); });

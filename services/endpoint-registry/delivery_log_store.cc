@@ -19,7 +19,7 @@ constexpr char kDeliveryColumns[] = R"sql(
   (SELECT (extract(epoch from max(a.started_at)) * 1000000)::bigint
    FROM delivery_attempts a WHERE a.delivery_id = d.id),
   coalesce(d.last_status_code, 0), coalesce(d.last_error, '')
-FROM deliveries d JOIN events e ON e.id = d.event_id)sql";
+FROM deliveries d JOIN events e ON e.id = d.event_id AND e.bucket_at = d.bucket_at)sql";
 
 constexpr char kListWhere[] = R"sql(
 WHERE d.endpoint_id = $1::uuid AND ($2 = 0 OR d.state = $2)

@@ -59,6 +59,77 @@ TEST(MigrationTest, FourArgusctlsAtOnceLeaveOneSchema) {
   ExpectCompleteSchema(db);
 }
 
+// 0005 moves the history into day partitions: every row keeps its values,
+// each delivery lands in its event's day, nothing is left in a default.
+TEST(MigrationTest, DayPartitionsKeepEveryExistingRow) {
+  TestDatabase db(TestDatabase::Schema::kEmpty);
+  std::vector<Migration> before(EmbeddedMigrations().begin(), EmbeddedMigrations().begin() + 4);
+  ASSERT_EQ(before.back().version, 4);
+  ASSERT_TRUE(ApplyMigrations(db.url(), before).ok());
+  db.QueryValue(R"sql(
+WITH o AS (INSERT INTO orgs (slug, name) VALUES ('acme', 'Acme') RETURNING id),
+ep AS (INSERT INTO endpoints (org_id, label, url, format, event_types)
+       SELECT id, 'l', 'https://example.com/h', 1, '{user.*}' FROM o RETURNING id, org_id),
+ev AS (INSERT INTO events (org_id, type, occurred_at, created_at, payload)
+       SELECT o.id, 'user.login', now(), now() - d * interval '1 day', '{"d":' || d || '}'
+       FROM o, generate_series(0, 3) d RETURNING id, org_id, created_at),
+dl AS (INSERT INTO deliveries (event_id, endpoint_id, org_id, state, created_at)
+       SELECT ev.id, ep.id, ev.org_id, 3, ev.created_at + interval '1 second'
+       FROM ev, ep RETURNING id, endpoint_id, created_at)
+INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at, duration_us)
+SELECT id, endpoint_id, 1, created_at, 5 FROM dl RETURNING 1)sql");
+  ASSERT_TRUE(ApplyMigrations(db.url(), EmbeddedMigrations()).ok());
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events"), "4");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM deliveries d JOIN events e "
+                          "ON e.id = d.event_id AND e.bucket_at = d.bucket_at "
+                          "WHERE e.bucket_at = e.created_at AND d.state = 3"), "4");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM delivery_attempts"), "4");
+  EXPECT_EQ(db.QueryValue("SELECT string_agg(d, ',' ORDER BY d) FROM (SELECT payload AS d "
+                          "FROM events) p"), "{\"d\":0},{\"d\":1},{\"d\":2},{\"d\":3}");
+  EXPECT_EQ(db.QueryValue("SELECT (SELECT count(*) FROM events_default) + "
+                          "(SELECT count(*) FROM deliveries_default) + "
+                          "(SELECT count(*) FROM delivery_attempts_default)"), "0");
+  // Three days back and three ahead, each with its own partitions.
+  EXPECT_EQ(db.QueryValue("SELECT count(*) >= 7 FROM pg_inherits "
+                          "WHERE inhparent = 'deliveries'::regclass"), "t");
+}
+
+// A day's partitions are not dropped while one of its deliveries is in
+// flight (its result is still to be written); the next pass drops them.
+TEST(MigrationTest, ADayWithADeliveryInFlightWaits) {
+  TestDatabase db(TestDatabase::Schema::kMigrated);
+  db.QueryValue("SELECT argus_create_partitions(utc_today - 45, utc_today - 45) "
+                "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS utc_today) t");
+  db.QueryValue(R"sql(
+WITH ev AS (INSERT INTO events (org_id, type, occurred_at, payload, bucket_at)
+            VALUES (gen_random_uuid(), 'user.login', now(), '{}', now() - interval '45 days')
+            RETURNING id, org_id, bucket_at)
+INSERT INTO deliveries (event_id, endpoint_id, org_id, state, bucket_at)
+SELECT id, gen_random_uuid(), org_id, 2, bucket_at FROM ev RETURNING 1)sql");
+  std::string drop = "SELECT count(*) FROM argus_drop_partitions(now() - interval '30 days')";
+  EXPECT_EQ(db.QueryValue(drop), "1");  // only the attempts' day
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM deliveries"), "1");
+  db.QueryValue("UPDATE deliveries SET state = 3 RETURNING 1");
+  EXPECT_EQ(db.QueryValue(drop), "1");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM deliveries"), "0");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events"), "0");
+}
+
+// Rows written while their day had no partition wait in the default one
+// and move into the day's partition when it is created.
+TEST(MigrationTest, CreatingADayMovesItsRowsOutOfTheDefault) {
+  TestDatabase db(TestDatabase::Schema::kMigrated);
+  db.QueryValue("INSERT INTO events (org_id, type, occurred_at, payload, bucket_at) VALUES "
+                "(gen_random_uuid(), 'user.login', now(), '{}', now() + interval '20 days') "
+                "RETURNING 1");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events_default"), "1");
+  EXPECT_EQ(db.QueryValue("SELECT argus_create_partitions(utc_today + 18, utc_today + 22) "
+                          "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS utc_today) t"),
+            "15");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events_default"), "0");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events"), "1");
+}
+
 TEST(MigrationTest, UnreachableDatabaseIsUnavailable) {
   absl::StatusOr<int> r =
       ApplyMigrations("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2",

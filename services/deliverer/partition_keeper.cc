@@ -1,0 +1,84 @@
+#include "services/deliverer/partition_keeper.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/log.h"
+
+namespace argus {
+namespace {
+
+// Creating and dropping a partition lock its parent table exclusively for a
+// moment; a pass that cannot get a lock within this gives up until the next
+// one rather than queue the hot path behind its lock request.
+constexpr char kLockTimeout[] = "SELECT set_config('lock_timeout', '2s', true)";
+constexpr char kTakeTurn[] = "SELECT pg_try_advisory_xact_lock(7274836022)";
+constexpr char kCreate[] = R"sql(
+SELECT argus_create_partitions((now() AT TIME ZONE 'UTC')::date,
+                               (now() AT TIME ZONE 'UTC')::date + $1::integer))sql";
+constexpr char kDrop[] = R"sql(
+SELECT dropped, carried_forward
+FROM argus_drop_partitions(now() - $1 * interval '1 second'))sql";
+
+}  // namespace
+
+PartitionKeeper::PartitionKeeper(Options options, PgPool* pool)
+    : options_(options), pool_(pool) {}
+
+PartitionKeeper::~PartitionKeeper() { Stop(); }
+
+void PartitionKeeper::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void PartitionKeeper::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<PartitionKeeper::Pass> PartitionKeeper::RunOnce() {
+  Pass pass;
+  absl::Status status = pool_->Run("keep_partitions", [&](pqxx::connection& c) {
+    pass = Pass();
+    pqxx::work tx(c);
+    tx.exec(kLockTimeout);
+    if (!tx.exec1(kTakeTurn)[0].as<bool>()) return absl::OkStatus();
+    pass.ran = true;
+    pass.created = tx.exec_params1(kCreate, options_.days_ahead)[0].as<int>();
+    for (const auto& row :
+         tx.exec_params(kDrop, absl::ToInt64Seconds(options_.retention))) {
+      pass.dropped.push_back(row[0].as<std::string>());
+      pass.carried_forward += row[1].as<int64_t>();
+    }
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return pass;
+}
+
+void PartitionKeeper::Loop() {
+  for (;;) {
+    absl::StatusOr<Pass> pass = RunOnce();
+    if (!pass.ok()) {
+      LogWarning("keeping partitions failed; trying again next interval",
+                 {{"error", std::string(pass.status().message())}});
+    } else if (pass->created > 0 || !pass->dropped.empty()) {
+      LogInfo("partitions kept", {{"created", absl::StrCat(pass->created)},
+                                  {"dropped", absl::StrJoin(pass->dropped, "; ")},
+                                  {"carried_forward", absl::StrCat(pass->carried_forward)}});
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (cv_.wait_for(lock, absl::ToChronoSeconds(options_.interval),
+                     [this] { return stopping_; })) {
+      return;
+    }
+  }
+}
+
+}  // namespace argus

@@ -1,0 +1,62 @@
+#ifndef ARGUS_SERVICES_DELIVERER_PARTITION_KEEPER_H_
+#define ARGUS_SERVICES_DELIVERER_PARTITION_KEEPER_H_
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/pg_pool.h"
+
+namespace argus {
+
+// Keeps the day partitions of events, deliveries and delivery_attempts
+// (migration 0005): the next days exist before anything is written to them,
+// and the days older than the retention are dropped, their pending
+// deliveries carried forward. Runs once at Start and then every `interval`
+// on a thread of its own; replicas take turns through an advisory lock, so
+// one pass runs at a time and the others skip theirs.
+class PartitionKeeper {
+ public:
+  struct Options {
+    absl::Duration retention = absl::Hours(24 * 30);
+    absl::Duration interval = absl::Hours(1);
+    int days_ahead = 3;
+  };
+  struct Pass {
+    bool ran = false;  // false: another replica held the turn
+    int created = 0;
+    std::vector<std::string> dropped;
+    int64_t carried_forward = 0;
+  };
+
+  PartitionKeeper(Options options, PgPool* pool);
+  ~PartitionKeeper();  // Stop()
+
+  PartitionKeeper(const PartitionKeeper&) = delete;
+  PartitionKeeper& operator=(const PartitionKeeper&) = delete;
+
+  void Start();
+  void Stop();
+
+  // One pass, now, on the caller's thread.
+  absl::StatusOr<Pass> RunOnce();
+
+ private:
+  void Loop();
+
+  const Options options_;
+  PgPool* pool_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SERVICES_DELIVERER_PARTITION_KEEPER_H_
