@@ -94,6 +94,14 @@ absl::Status PgPool::Run(absl::string_view op,
   if (conn == nullptr || !LooksAlive(*conn)) {
     conn.reset();
     status = Connect(options_.url, &conn);
+    if (status.ok() && !options_.on_connect.empty()) {
+      try {
+        pqxx::nontransaction(*conn).exec(options_.on_connect);
+      } catch (...) {
+        status = MapPqxxException(op);
+        conn.reset();
+      }
+    }
   }
   if (status.ok()) {
     try {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -66,6 +67,13 @@ FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, endpoint_id uuid, attempt int, 
                                         headers jsonb)
 ON CONFLICT (delivery_id, attempt, started_at) DO NOTHING)sql";
 
+// Not prepared, with the batch's partition keys ($3) as a list: planned for
+// these values, it reads only the partitions involved, each row by primary
+// key. Ownership is checked by lease_owner alone (it is set exactly while a
+// delivery is in flight: claims set it with state 2, every write leaving
+// state 2 clears it): a `state = 2` here let the planner read the leased
+// rows through their partial index instead, which between vacuums held
+// ~90,000 dead entries (measured: 26-105 ms per batch, not 3-9).
 constexpr char kUpdateDeliveries[] = R"sql(
 UPDATE deliveries d SET
   state = r.state,
@@ -77,7 +85,8 @@ UPDATE deliveries d SET
   finished_at = CASE WHEN r.state IN (3, 4) THEN now() END
 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, bucket_at timestamptz, state smallint,
                                         next_us bigint, status int, error text)
-WHERE d.id = r.id AND d.bucket_at = r.bucket_at AND d.state = 2 AND d.lease_owner = $2)sql";
+WHERE d.id = r.id AND d.bucket_at = r.bucket_at AND d.bucket_at = ANY ($3::timestamptz[])
+  AND d.lease_owner = $2)sql";
 
 // Updates the endpoints' summaries and decides disables in one statement;
 // returns the endpoints this batch disabled.
@@ -159,6 +168,12 @@ std::string UuidArray(const std::vector<std::string>& ids) {
   return absl::StrCat("{", absl::StrJoin(ids, ","), "}");  // UUIDs need no quoting
 }
 
+// An array literal of values PostgreSQL printed itself (no quotes or
+// backslashes in them).
+std::string TextArray(const std::set<std::string>& values) {
+  return absl::StrCat("{\"", absl::StrJoin(values, "\",\""), "\"}");
+}
+
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
 }  // namespace
@@ -213,7 +228,9 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   Json deliveries = Json::array();
   // The latest attempt per endpoint, and how many failures it had in this batch.
   std::map<std::string, Json> endpoints;
+  std::set<std::string> buckets;
   for (const AttemptRecord& r : records) {
+    buckets.insert(r.bucket_at);
     attempts.push_back({{"id", r.delivery_id},
                         {"endpoint_id", r.endpoint_id},
                         {"attempt", r.attempt},
@@ -251,7 +268,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
     disabled = 0;
     pqxx::work tx(c);
     ExecPrepared(tx, "insert_attempts", kInsertAttempts, attempts.dump());
-    ExecPrepared(tx, "update_deliveries", kUpdateDeliveries, deliveries.dump(), replica);
+    tx.exec_params0(kUpdateDeliveries, deliveries.dump(), replica, TextArray(buckets));
     for (const auto& row :
          ExecPrepared(tx, "update_endpoints", kUpdateEndpoints, endpoint_rows.dump(),
                       auto_disable_.min_failures,

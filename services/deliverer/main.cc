@@ -85,7 +85,10 @@ absl::Status RunServer() {
   absl::StatusOr<std::unique_ptr<HttpSender>> sender =
       HttpSender::Create({.policy = *policy, .ca_bundle = absl::GetFlag(FLAGS_ca_bundle)});
   if (!sender.ok()) return sender.status();
-  PgPool pool({.url = config->database_url, .size = config->db_pool_size});
+  PgPool pool({.url = config->database_url,
+               .size = config->db_pool_size,
+               .on_connect = absl::StrCat(PgPool::kSessionSettings, "; ",
+                                          DeliveryStore::kSessionSettings)});
   TokenStore tokens(&pool);
   Authenticator auth(&tokens, internal_token ? internal_token : "");
   DeliveryStore store(&pool, {.no_success_for = absl::GetFlag(FLAGS_disable_after),
