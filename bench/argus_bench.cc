@@ -37,6 +37,7 @@ ABSL_FLAG(int, hanging, 10, "hanging endpoints (hang)");
 ABSL_FLAG(int, payload_bytes, 256, "padding in each event's data");
 ABSL_FLAG(absl::Duration, request_timeout, absl::Seconds(5), "deliverers' request timeout");
 ABSL_FLAG(absl::Duration, sample_every, absl::Seconds(10), "soak sampling interval");
+ABSL_FLAG(int, history_days, 30, "past days given (empty) partitions, as under 30-day retention");
 ABSL_FLAG(std::string, deliverer_flags, "", "extra deliverer flags, comma-separated");
 
 namespace argus::bench {
@@ -142,6 +143,7 @@ int Main(int argc, char** argv) {
   o.payload_bytes = absl::GetFlag(FLAGS_payload_bytes);
   o.request_timeout = absl::GetFlag(FLAGS_request_timeout);
   o.sample_every = absl::GetFlag(FLAGS_sample_every);
+  o.history_days = absl::GetFlag(FLAGS_history_days);
   for (absl::string_view f :
        absl::StrSplit(absl::GetFlag(FLAGS_deliverer_flags), ',', absl::SkipEmpty())) {
     o.deliverer_flags.emplace_back(f);

@@ -75,6 +75,11 @@ class System {
                               o.deliverer_flags.end());
     so.deliverers = 0;
     suite_ = std::make_unique<Suite>(db_.url(), so);
+    if (o.history_days > 0) {
+      db_.QueryValue(absl::StrCat(
+          "SELECT argus_create_partitions(today - ", o.history_days, ", today - 1) "
+          "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS today) t"));
+    }
     groups_ = (o.endpoints + o.fanout - 1) / o.fanout;
     for (int i = 0; i < o.endpoints; ++i) {
       grpc::ClientContext ctx;

@@ -21,6 +21,9 @@ struct ScenarioOptions {
   int payload_bytes = 256;
   absl::Duration request_timeout = absl::Seconds(5);
   absl::Duration sample_every = absl::Seconds(10);  // soak
+  // Past days with partitions of their own (empty), as under a 30-day
+  // retention: every plan sees the partition count production sees.
+  int history_days = 30;
   std::vector<std::string> deliverer_flags;
 };
 
