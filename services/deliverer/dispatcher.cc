@@ -1,6 +1,7 @@
 #include "services/deliverer/dispatcher.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -206,7 +207,11 @@ void Dispatcher::ClaimMore(absl::Time now) {
       saturated.push_back(id);
     }
   }
-  int limit = std::min(capacity, options_.claim_batch);
+  // A full batch, or with less room the largest power of two that fits:
+  // each limit is a prepared statement of its own (DeliveryStore::Claim).
+  int limit = capacity >= options_.claim_batch ? options_.claim_batch
+                                               : static_cast<int>(std::bit_floor(
+                                                     static_cast<unsigned>(capacity)));
   absl::StatusOr<std::vector<ClaimedDelivery>> claimed =
       store_->Claim(options_.replica_id, limit, options_.lease, saturated);
   if (!claimed.ok()) {

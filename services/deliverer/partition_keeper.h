@@ -14,10 +14,10 @@
 
 namespace argus {
 
-// Keeps the day partitions of events, deliveries and delivery_attempts
-// (migration 0005): the next days exist before anything is written to them,
-// and the days older than the retention are dropped, their pending
-// deliveries carried forward. Runs once at Start and then every `interval`
+// Keeps the week partitions of events, deliveries and delivery_attempts
+// (migration 0005): next week's exist before anything is written to them,
+// and the weeks that ended longer than the retention ago are dropped, their
+// pending deliveries carried forward. Runs once at Start and then every `interval`
 // on a thread of its own; replicas take turns through an advisory lock, so
 // one pass runs at a time and the others skip theirs.
 class PartitionKeeper {
@@ -25,7 +25,7 @@ class PartitionKeeper {
   struct Options {
     absl::Duration retention = absl::Hours(24 * 30);
     absl::Duration interval = absl::Hours(1);
-    int days_ahead = 3;
+    int days_ahead = 7;  // partitions cover today and this many days on
   };
   struct Pass {
     bool ran = false;  // false: another replica held the turn

@@ -1,5 +1,5 @@
-// Retention by dropping days (migration 0005, the deliverer's partition
-// keeper): a day past the retention leaves as whole partitions, while a
+// Retention by dropping weeks (migration 0005, the deliverer's partition
+// keeper): a week past the retention leaves as whole partitions, while a
 // delivery still pending in it (a paused endpoint's backlog) is carried
 // forward and delivered once the endpoint is resumed.
 #include <gtest/gtest.h>
@@ -22,7 +22,7 @@ using testing::ServiceHarness;
 
 using RetentionE2eTest = E2eTest;
 
-TEST_F(RetentionE2eTest, ExpiredDaysAreDroppedAndPendingDeliveriesCarriedForward) {
+TEST_F(RetentionE2eTest, ExpiredWeeksAreDroppedAndPendingDeliveriesCarriedForward) {
   StartSuite(/*deliverers=*/0);
   auto kept = CreateEndpoint(receiver_.Url("/kept"), {"user.*"});
   auto paused = CreateEndpoint(receiver_.Url("/paused"), {"user.*"});
@@ -36,8 +36,8 @@ TEST_F(RetentionE2eTest, ExpiredDaysAreDroppedAndPendingDeliveriesCarriedForward
 
   // Both events 40 days old: one with every delivery finished, one still
   // pending for the paused endpoint; an attempt of that age too.
-  std::string day = Sql("SELECT to_char((now() - interval '40 days') AT TIME ZONE 'UTC', "
-                        "'YYYYMMDD')");
+  std::string week = Sql("SELECT to_char(date_trunc('week', (now() - interval '40 days') "
+                         "AT TIME ZONE 'UTC'), 'YYYYMMDD')");
   Sql("SELECT argus_create_partitions((now() - interval '41 days')::date, "
       "(now() - interval '39 days')::date)");
   Sql(absl::StrCat("UPDATE deliveries SET state = 3, finished_at = now() WHERE event_id = '",
@@ -52,15 +52,15 @@ TEST_F(RetentionE2eTest, ExpiredDaysAreDroppedAndPendingDeliveriesCarriedForward
   Sql(absl::StrCat("INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at,"
                    " duration_us) SELECT id, endpoint_id, 1, created_at, 1000 FROM deliveries"
                    " WHERE event_id = '", done_event, "'"));
-  ASSERT_EQ(Sql(absl::StrCat("SELECT count(*) FROM deliveries_", day)), "4");
-  ASSERT_EQ(Sql(absl::StrCat("SELECT count(*) FROM delivery_attempts_", day)), "2");
+  ASSERT_EQ(Sql(absl::StrCat("SELECT count(*) FROM deliveries_", week)), "4");
+  ASSERT_EQ(Sql(absl::StrCat("SELECT count(*) FROM delivery_attempts_", week)), "2");
 
   suite_->StartDeliverer();  // keeps the partitions as it starts
   ASSERT_TRUE(WaitUntil([&] {
-    return Sql(absl::StrCat("SELECT to_regclass('events_", day, "') IS NULL")) == "t";
+    return Sql(absl::StrCat("SELECT to_regclass('events_", week, "') IS NULL")) == "t";
   }, absl::Seconds(20))) << suite_->AllLogs();
   for (const char* table : {"deliveries_", "delivery_attempts_"}) {
-    EXPECT_EQ(Sql(absl::StrCat("SELECT to_regclass('", table, day, "') IS NULL")), "t") << table;
+    EXPECT_EQ(Sql(absl::StrCat("SELECT to_regclass('", table, week, "') IS NULL")), "t") << table;
   }
   EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM events WHERE id = '", done_event, "'")), "0");
   EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM deliveries WHERE event_id = '", done_event,

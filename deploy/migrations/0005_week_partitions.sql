@@ -1,16 +1,16 @@
--- Old events, deliveries and attempts leave by dropping a day, not by
+-- Old events, deliveries and attempts leave by dropping a week, not by
 -- deleting rows (no dead tuples, no vacuum of the history, no index bloat).
 --
--- events and deliveries are partitioned by bucket_at: the creation time of
--- the event, which its deliveries share (they are inserted in the event's
--- statement). A delivery still pending when its day expires (a paused
+-- events and deliveries are partitioned by week on bucket_at: the
+-- creation time of the event, which its deliveries share (they are inserted
+-- in the event's statement). A delivery still pending when its week expires (a paused
 -- endpoint's backlog, a late retry) is carried forward with its event and
 -- the event's other deliveries: bucket_at moves to the present, created_at
 -- stays. delivery_attempts is history only: partitioned by started_at.
 --
--- The deliverer keeps the days (see argus_create_partitions and
--- argus_drop_partitions below): a few days ahead exist at all times, and a
--- default partition catches a row whose day is missing all the same.
+-- The deliverer keeps the weeks (see argus_create_partitions and
+-- argus_drop_partitions below): the next week exists at all times, and a
+-- default partition catches a row whose week is missing all the same.
 
 ALTER TABLE events RENAME TO events_unpartitioned;
 ALTER TABLE deliveries RENAME TO deliveries_unpartitioned;
@@ -24,7 +24,7 @@ CREATE TABLE events (
   occurred_at   timestamptz NOT NULL,
   created_at    timestamptz NOT NULL DEFAULT now(),
   payload       text NOT NULL,                       -- the data object, JSON text verbatim
-  bucket_at     timestamptz NOT NULL DEFAULT now()   -- the day partition's key
+  bucket_at     timestamptz NOT NULL DEFAULT now()   -- the week partition's key
 ) PARTITION BY RANGE (bucket_at);
 
 -- state: 1 pending, 2 in_flight, 3 succeeded, 4 failed, 5 cancelled.
@@ -62,13 +62,17 @@ CREATE TABLE events_default PARTITION OF events DEFAULT;
 CREATE TABLE deliveries_default PARTITION OF deliveries DEFAULT WITH (fillfactor = 80);
 CREATE TABLE delivery_attempts_default PARTITION OF delivery_attempts DEFAULT;
 
--- Creates the missing day partitions (UTC days) of the three tables from
--- first_day to last_day; rows the default partition caught for such a day
--- move into it. Returns how many partitions it created.
+-- Creates the missing week partitions (Monday to Monday, UTC) of the three
+-- tables for every week from first_day's to last_day's; rows the default
+-- partition caught for such a week move into it. Returns how many
+-- partitions it created. Weeks, not days: a claim reads every partition's
+-- due index and its plan locks every partition, so the count is on the hot
+-- path (measured at 1,000 events/s: p50 3.7 ms with 6 partitions, 16 ms
+-- with 36).
 CREATE FUNCTION argus_create_partitions(first_day date, last_day date) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-  day date;
+  week date;
   parent text;
   part text;
   key text;
@@ -77,11 +81,13 @@ DECLARE
   strays boolean;
   created integer := 0;
 BEGIN
-  FOR day IN SELECT d::date FROM generate_series(first_day, last_day, interval '1 day') d LOOP
-    lo := day::timestamp AT TIME ZONE 'UTC';
-    hi := (day + 1)::timestamp AT TIME ZONE 'UTC';
+  FOR week IN SELECT w::date FROM generate_series(date_trunc('week', first_day),
+                                                  date_trunc('week', last_day),
+                                                  interval '7 days') w LOOP
+    lo := week::timestamp AT TIME ZONE 'UTC';
+    hi := (week + 7)::timestamp AT TIME ZONE 'UTC';
     FOREACH parent IN ARRAY ARRAY['events', 'deliveries', 'delivery_attempts'] LOOP
-      part := parent || '_' || to_char(day, 'YYYYMMDD');
+      part := parent || '_' || to_char(week, 'YYYYMMDD');
       CONTINUE WHEN to_regclass(part) IS NOT NULL;
       key := CASE parent WHEN 'delivery_attempts' THEN 'started_at' ELSE 'bucket_at' END;
       EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= $1 AND %I < $2)',
@@ -115,33 +121,33 @@ BEGIN
   RETURN created;
 END $$;
 
--- Drops every day partition that ended at or before `cutoff`, returning
--- each dropped day's partitions and how many deliveries it carried forward.
--- Pending deliveries of an events/deliveries day are carried forward first
--- (with their events and those events' other deliveries); a day with a
--- delivery in flight is left for a later call. The day's two partitions
--- are locked for the whole check-move-drop, so nobody changes a delivery
--- in between; callers set lock_timeout so a busy day waits for next time
--- instead of queueing the hot path behind this lock.
+-- Drops every week partition that ended at or before `cutoff`, returning
+-- each dropped week's partitions and how many deliveries it carried
+-- forward. Pending deliveries of an events/deliveries week are carried
+-- forward first (with their events and those events' other deliveries); a
+-- week with a delivery in flight is left for a later call. The week's two
+-- partitions are locked for the whole check-move-drop, so nobody changes a
+-- delivery in between; callers set lock_timeout so a busy week waits for
+-- next time instead of queueing the hot path behind this lock.
 CREATE FUNCTION argus_drop_partitions(cutoff timestamptz)
 RETURNS TABLE (dropped text, carried_forward bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-  day date;
+  week date;
   suffix text;
   lo timestamptz;
   hi timestamptz;
   keep uuid[];
 BEGIN
-  FOR day IN
+  FOR week IN
     SELECT to_date(right(c.relname, 8), 'YYYYMMDD')
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = 'events'::regclass AND c.relname ~ '^events_[0-9]{8}$'
     ORDER BY 1
   LOOP
-    suffix := to_char(day, 'YYYYMMDD');
-    lo := day::timestamp AT TIME ZONE 'UTC';
-    hi := (day + 1)::timestamp AT TIME ZONE 'UTC';
+    suffix := to_char(week, 'YYYYMMDD');
+    lo := week::timestamp AT TIME ZONE 'UTC';
+    hi := (week + 7)::timestamp AT TIME ZONE 'UTC';
     EXIT WHEN hi > cutoff;
     EXECUTE format('LOCK TABLE %I, %I IN ACCESS EXCLUSIVE MODE',
                    'deliveries_' || suffix, 'events_' || suffix);
@@ -162,27 +168,27 @@ BEGIN
     dropped := 'events_' || suffix || ', deliveries_' || suffix;
     RETURN NEXT;
   END LOOP;
-  FOR day IN
+  FOR week IN
     SELECT to_date(right(c.relname, 8), 'YYYYMMDD')
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = 'delivery_attempts'::regclass
       AND c.relname ~ '^delivery_attempts_[0-9]{8}$'
     ORDER BY 1
   LOOP
-    EXIT WHEN (day + 1)::timestamp AT TIME ZONE 'UTC' > cutoff;
-    dropped := 'delivery_attempts_' || to_char(day, 'YYYYMMDD');
+    EXIT WHEN (week + 7)::timestamp AT TIME ZONE 'UTC' > cutoff;
+    dropped := 'delivery_attempts_' || to_char(week, 'YYYYMMDD');
     carried_forward := 0;
     EXECUTE format('DROP TABLE %I', dropped);
     RETURN NEXT;
   END LOOP;
 END $$;
 
--- The days the existing rows need, and the next few.
+-- The weeks the existing rows need, and the next.
 SELECT argus_create_partitions(
   least((SELECT min(created_at) FROM events_unpartitioned),
         (SELECT min(started_at) FROM delivery_attempts_unpartitioned),
         now())::date - 1,
-  (now() AT TIME ZONE 'UTC')::date + 3);
+  (now() AT TIME ZONE 'UTC')::date + 7);
 
 INSERT INTO events (id, org_id, project, type, occurred_at, created_at, payload, bucket_at)
 SELECT id, org_id, project, type, occurred_at, created_at, payload, created_at
