@@ -39,7 +39,7 @@ class PgPool {
   };
 
   // Every statement of ours is short. JIT compilation costs tens of
-  // milliseconds, and plans over the day partitions are estimated above
+  // milliseconds, and plans over the partitions are estimated above
   // jit_above_cost (measured: 65 ms of a 70 ms claim was compiling).
   static constexpr char kSessionSettings[] = "SET jit = off";
 

@@ -38,7 +38,7 @@ ABSL_FLAG(absl::Duration, disable_after, absl::Hours(24 * 5),
           "disable an endpoint with no successful delivery for this long...");
 ABSL_FLAG(int, disable_min_failures, 10, "...and at least this many failed attempts in a row");
 ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 30),
-          "events, deliveries and attempts older than this are dropped by the day "
+          "events, deliveries and attempts older than this are dropped by the week "
           "(pending deliveries are kept); at least 24h");
 
 namespace argus {
