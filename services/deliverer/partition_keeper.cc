@@ -48,7 +48,6 @@ absl::StatusOr<PartitionKeeper::Pass> PartitionKeeper::RunOnce() {
     pqxx::work tx(c);
     tx.exec(kLockTimeout);
     if (!tx.exec1(kTakeTurn)[0].as<bool>()) return absl::OkStatus();
-    pass.ran = true;
     pass.created = tx.exec_params1(kCreate, options_.days_ahead)[0].as<int>();
     for (const auto& row :
          tx.exec_params(kDrop, absl::ToInt64Seconds(options_.retention))) {

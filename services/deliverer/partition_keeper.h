@@ -27,8 +27,8 @@ class PartitionKeeper {
     absl::Duration interval = absl::Hours(1);
     int days_ahead = 7;  // partitions cover today and this many days on
   };
+  // What one pass did; empty when another replica held the turn.
   struct Pass {
-    bool ran = false;  // false: another replica held the turn
     int created = 0;
     std::vector<std::string> dropped;
     int64_t carried_forward = 0;
@@ -43,10 +43,8 @@ class PartitionKeeper {
   void Start();
   void Stop();
 
-  // One pass, now, on the caller's thread.
-  absl::StatusOr<Pass> RunOnce();
-
  private:
+  absl::StatusOr<Pass> RunOnce();
   void Loop();
 
   const Options options_;
