@@ -63,6 +63,9 @@ TEST_F(DeliveryLogE2eTest, LogStatsAndListShowWhatTheReceiverSaw) {
   auto flaky = CreateEndpoint(receiver_.Url("/flaky"), {"user.*"}, {"0.1s"});
   auto broken = CreateEndpoint(receiver_.Url("/broken"), {"mfa.*"}, {"0.1s"});
   std::string first = Publish("user.login");   // 500 then 200
+  // The script answers in arrival order: the second event goes out only
+  // once the first has had both its replies.
+  ASSERT_TRUE(WaitForState(first, flaky.id, "3", absl::Seconds(15)));
   std::string second = Publish("user.login");  // 200
   std::string third = Publish("mfa.enabled");  // 404, 404: failed
   ASSERT_TRUE(WaitUntil([&] { return AllFinished(); }, absl::Seconds(20)));
