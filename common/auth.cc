@@ -41,33 +41,68 @@ absl::StatusOr<absl::string_view> ParseBearer(absl::string_view header) {
 }
 
 Authenticator::Authenticator(TokenStore* store, std::string internal_token,
-                             absl::Duration cache_ttl)
-    : store_(store), internal_token_(std::move(internal_token)), cache_ttl_(cache_ttl) {}
+                             absl::Duration cache_ttl, absl::Duration negative_ttl)
+    : store_(store),
+      internal_token_(std::move(internal_token)),
+      cache_ttl_(cache_ttl),
+      negative_ttl_(negative_ttl) {}
+
+namespace {
+
+absl::string_view AuthorizationHeader(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return {};
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+std::optional<absl::StatusOr<TokenGrant>> Authenticator::Cached(const std::string& hash) {
+  absl::Time now = absl::Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end() || it->second.expires <= now) return std::nullopt;
+  if (!it->second.grant) return absl::UnauthenticatedError("invalid token");
+  return *it->second.grant;
+}
 
 absl::StatusOr<TokenGrant> Authenticator::Lookup(const std::string& hash) {
-  absl::Time now = absl::Now();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(hash);
-    if (it != cache_.end() && it->second.expires > now) return it->second.grant;
-  }
+  if (auto cached = Cached(hash)) return *cached;
   absl::StatusOr<std::optional<TokenGrant>> found = store_->LookupToken(hash);
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return absl::UnauthenticatedError("invalid token");
   std::lock_guard<std::mutex> lock(mu_);
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-  cache_[hash] = {**found, now + cache_ttl_};
+  cache_[hash] = {*found, absl::Now() + (found->has_value() ? cache_ttl_ : negative_ttl_)};
+  if (!found->has_value()) return absl::UnauthenticatedError("invalid token");
   return **found;
+}
+
+absl::Status Authenticator::CheckScope(const TokenGrant& grant, absl::string_view scope) {
+  if (std::find(grant.scopes.begin(), grant.scopes.end(), scope) == grant.scopes.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("this token lacks the \"", scope, "\" scope"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Authenticator::PreCheck(const grpc::ServerContextBase& context,
+                                     absl::string_view scope) {
+  absl::StatusOr<absl::string_view> token = ParseBearer(AuthorizationHeader(context));
+  if (!token.ok()) return token.status();
+  if (!internal_token_.empty() && ConstantTimeEquals(*token, internal_token_)) {
+    return absl::OkStatus();  // acts for an org: looked up by Authenticate
+  }
+  std::optional<absl::StatusOr<TokenGrant>> cached = Cached(HashApiToken(*token));
+  if (!cached) return absl::OkStatus();
+  if (!cached->ok()) return cached->status();
+  return CheckScope(**cached, scope);
 }
 
 absl::StatusOr<Caller> Authenticator::Authenticate(
     const grpc::ServerContextBase& context, absl::string_view scope,
     const std::string& requested_org) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  absl::string_view header;
-  if (it != metadata.end()) header = absl::string_view(it->second.data(), it->second.size());
-  absl::StatusOr<absl::string_view> token = ParseBearer(header);
+  absl::StatusOr<absl::string_view> token = ParseBearer(AuthorizationHeader(context));
   if (!token.ok()) return token.status();
 
   if (!internal_token_.empty() && ConstantTimeEquals(*token, internal_token_)) {
@@ -81,10 +116,7 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
 
   absl::StatusOr<TokenGrant> grant = Lookup(HashApiToken(*token));
   if (!grant.ok()) return grant.status();
-  if (std::find(grant->scopes.begin(), grant->scopes.end(), scope) == grant->scopes.end()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("this token lacks the \"", scope, "\" scope"));
-  }
+  if (absl::Status s = CheckScope(*grant, scope); !s.ok()) return s;
   if (!requested_org.empty()) {
     return absl::PermissionDeniedError(
         "the org field is only for internal service calls; your token's org is used");

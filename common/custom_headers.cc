@@ -14,9 +14,13 @@ constexpr size_t kMaxHeaders = 20;
 constexpr size_t kMaxNameLength = 64;
 constexpr size_t kMaxValueLength = 1024;
 
-constexpr std::array<absl::string_view, 8> kReservedNames = {
-    "content-type", "content-length", "host",    "user-agent",
-    "connection",   "transfer-encoding", "expect", "te"};
+// Set by the deliverer, or hop-by-hop and proxy headers (RFC 9110 7.6.1,
+// 11.7): meaningful for one connection or a proxy, never for a receiver.
+constexpr std::array<absl::string_view, 14> kReservedNames = {
+    "content-type",       "content-length",      "host",    "user-agent",
+    "connection",         "transfer-encoding",   "expect",  "te",
+    "keep-alive",         "upgrade",             "trailer", "proxy-authorization",
+    "proxy-authenticate", "proxy-connection"};
 constexpr std::array<absl::string_view, 3> kReservedPrefixes = {"argus-", "webhook-",
                                                                "x-argus-"};
 
@@ -48,7 +52,9 @@ absl::StatusOr<std::map<std::string, std::string>> NormalizeCustomHeaders(
     }
     std::string name = absl::AsciiStrToLower(raw_name);
     for (absl::string_view reserved : kReservedNames) {
-      if (name == reserved) return Bad(raw_name, "is set by Argus and cannot be overridden");
+      if (name == reserved) {
+        return Bad(raw_name, "is set by Argus or is a hop-by-hop header, and cannot be set");
+      }
     }
     for (absl::string_view prefix : kReservedPrefixes) {
       if (absl::StartsWith(name, prefix)) {
@@ -58,9 +64,13 @@ absl::StatusOr<std::map<std::string, std::string>> NormalizeCustomHeaders(
     if (value.size() > kMaxValueLength) {
       return Bad(raw_name, absl::StrCat("value is longer than ", kMaxValueLength, " bytes"));
     }
+    // RFC 9110 5.5: no control characters but horizontal tab.
     for (char c : value) {
-      if (c == '\r' || c == '\n' || c == '\0') {
-        return Bad(raw_name, "value contains CR, LF or NUL");
+      unsigned char b = static_cast<unsigned char>(c);
+      if ((b < 0x20 && c != '\t') || b == 0x7F) {
+        return Bad(raw_name, absl::StrCat("value contains control character 0x",
+                                          absl::Hex(b, absl::kZeroPad2),
+                                          " (only tab is allowed)"));
       }
     }
     if (!out.emplace(name, value).second) {

@@ -9,6 +9,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 
@@ -66,7 +67,26 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(
   if (config.db_pool_size < 1 || config.db_pool_size > 256) {
     return absl::InvalidArgumentError("--db_pool_size must be in 1..256");
   }
+  const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
+  config.internal_token = internal_token == nullptr ? "" : internal_token;
+  if (absl::Status s = CheckInternalToken(config.internal_token); !s.ok()) return s;
   return config;
+}
+
+absl::Status CheckInternalToken(absl::string_view token) {
+  if (token.empty()) return absl::OkStatus();
+  if (absl::StartsWithIgnoreCase(token, "REPLACE_WITH") ||
+      absl::StrContains(absl::AsciiStrToLower(token), "change-me")) {
+    return absl::InvalidArgumentError(
+        "ARGUS_INTERNAL_TOKEN is still the example's placeholder: set it to the output of "
+        "`openssl rand -hex 32`");
+  }
+  if (token.size() < kMinInternalTokenLength) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ARGUS_INTERNAL_TOKEN must be at least ", kMinInternalTokenLength,
+        " characters (it lets a caller act for any org): use `openssl rand -hex 32`"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<TargetPolicy> TargetPolicyFromFlags() {

@@ -6,6 +6,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/target_url.h"
 
 // Flags every service shares. Each may also come from the environment:
@@ -33,10 +34,20 @@ struct CommonConfig {
   std::string grpc_listen;
   std::string metrics_listen;
   int db_pool_size = 8;
+  // ARGUS_INTERNAL_TOKEN: lets service-to-service calls act for the org they
+  // name. "" when unset (then no call may).
+  std::string internal_token;
 };
 
-// Reads the shared flags; empty listen flags take the service's defaults.
-// INVALID_ARGUMENT names the flag that is missing or malformed.
+inline constexpr size_t kMinInternalTokenLength = 32;
+
+// INVALID_ARGUMENT when a set internal token is shorter than
+// kMinInternalTokenLength or still an example placeholder ("REPLACE_WITH…").
+absl::Status CheckInternalToken(absl::string_view token);
+
+// Reads the shared flags and ARGUS_INTERNAL_TOKEN; empty listen flags take
+// the service's defaults. INVALID_ARGUMENT names the flag that is missing or
+// malformed (a service refuses to start with it).
 absl::StatusOr<CommonConfig> LoadCommonConfig(
     const std::string& default_grpc_listen,
     const std::string& default_metrics_listen);

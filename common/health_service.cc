@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <optional>
 
 namespace argus {
 
@@ -14,7 +16,15 @@ class HealthService::Watcher final
   Watcher(HealthService* owner, HealthCheckResponse::ServingStatus status)
       : owner_(owner) {
     response_.set_status(status);
+    writing_ = true;
     StartWrite(&response_);
+  }
+
+  // Sends `status` once the write in progress (if any) is done.
+  void Update(HealthCheckResponse::ServingStatus status) {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    next_ = status;
+    if (!writing_) WriteNext();
   }
 
   // Finishes the stream once, whoever asks first (cancel or shutdown).
@@ -25,7 +35,13 @@ class HealthService::Watcher final
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) FinishOnce(grpc::Status::CANCELLED);
+    if (!ok) {
+      FinishOnce(grpc::Status::CANCELLED);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(write_mu_);
+    writing_ = false;
+    WriteNext();
   }
   void OnCancel() override { FinishOnce(grpc::Status::CANCELLED); }
   void OnDone() override {
@@ -34,8 +50,19 @@ class HealthService::Watcher final
   }
 
  private:
+  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    if (!next_ || finished_ || *next_ == response_.status()) return;
+    response_.set_status(*next_);
+    next_.reset();
+    writing_ = true;
+    StartWrite(&response_);
+  }
+
   HealthService* owner_;
-  HealthCheckResponse response_;
+  std::mutex write_mu_;
+  HealthCheckResponse response_ ABSL_GUARDED_BY(write_mu_);
+  bool writing_ ABSL_GUARDED_BY(write_mu_) = false;
+  std::optional<HealthCheckResponse::ServingStatus> next_ ABSL_GUARDED_BY(write_mu_);
   std::atomic<bool> finished_{false};
 };
 
@@ -48,7 +75,8 @@ HealthCheckResponse::ServingStatus HealthService::StatusOf(const std::string& se
   bool known = service.empty() ||
                std::find(services_.begin(), services_.end(), service) != services_.end();
   if (!known) return HealthCheckResponse::SERVICE_UNKNOWN;
-  return shutting_down_ ? HealthCheckResponse::NOT_SERVING : HealthCheckResponse::SERVING;
+  return shutting_down_ || !serving_ ? HealthCheckResponse::NOT_SERVING
+                                     : HealthCheckResponse::SERVING;
 }
 
 grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,
@@ -80,6 +108,13 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
     watchers_.insert(watcher);
   }
   return watcher;
+}
+
+void HealthService::SetServing(bool serving) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (serving_ == serving) return;
+  serving_ = serving;
+  for (Watcher* w : watchers_) w->Update(StatusOf(""));
 }
 
 void HealthService::Shutdown() {

@@ -13,7 +13,9 @@ namespace argus {
 
 // grpc.health.v1.Health from the generated standard proto, so reflection
 // clients (grpcurl) can call it without proto files. "" and each registered
-// service name are SERVING until Shutdown; other names answer NOT_FOUND.
+// service name are SERVING while the service can do its job (SetServing)
+// and until Shutdown; other names answer NOT_FOUND. Open watches are told
+// of every change.
 class HealthService final : public grpc::health::v1::Health::CallbackService {
  public:
   explicit HealthService(std::vector<std::string> services);
@@ -29,6 +31,10 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   grpc::ServerWriteReactor<grpc::health::v1::HealthCheckResponse>* Watch(
       grpc::CallbackServerContext* context,
       const grpc::health::v1::HealthCheckRequest* request) override;
+
+  // SERVING or NOT_SERVING from now on (until Shutdown); open watches get
+  // the new status.
+  void SetServing(bool serving);
 
   // Everything answers NOT_SERVING from now on; open watches are finished.
   void Shutdown();
@@ -46,6 +52,7 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   // on the same thread; holding it across Shutdown keeps watchers alive.
   std::recursive_mutex mu_;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool serving_ ABSL_GUARDED_BY(mu_) = true;
   std::set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
 };
 

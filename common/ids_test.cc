@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "absl/strings/match.h"
 #include "common/page_token.h"
 
@@ -33,6 +35,16 @@ TEST(PageTokenTest, RoundTripsAndRejectsForgeries) {
     EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_TRUE(absl::StrContains(d.status().message(), "page_token"));
   }
+}
+
+TEST(PageTokenTest, ExtremeTimesAreInvalidArgumentNotADatabaseError) {
+  for (int64_t t : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                    int64_t{253402300800} * 1000000}) {
+    auto d = DecodePageToken(EncodePageToken({t, NewUuid()}));
+    ASSERT_FALSE(d.ok()) << t;
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(DecodePageToken(EncodePageToken({-62135596800LL * 1000000, NewUuid()})).ok());
 }
 
 TEST(PageTokenTest, PageSizes) {

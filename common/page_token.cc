@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/ids.h"
+#include "common/proto_time.h"
 
 namespace argus {
 
@@ -32,6 +33,11 @@ absl::StatusOr<std::optional<PageCursor>> DecodePageToken(absl::string_view toke
   PageCursor cursor;
   if (parts.size() != 3 || parts[0] != "v1" || !absl::SimpleAtoi(parts[1], &cursor.time_us) ||
       !IsUuid(parts[2])) {
+    return invalid();
+  }
+  // Ours are row times: within what a timestamp holds (years 1..9999).
+  if (cursor.time_us < kMinTimestampSeconds * 1000000 ||
+      cursor.time_us > kMaxTimestampSeconds * 1000000) {
     return invalid();
   }
   cursor.id = std::string(parts[2]);

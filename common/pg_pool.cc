@@ -5,6 +5,7 @@
 #include <exception>
 #include <pqxx/pqxx>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 
@@ -55,6 +56,11 @@ absl::Status MapPqxxException(absl::string_view op) {
   }
 }
 
+bool IsTransientDatabaseError(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsAborted(s) || absl::IsDeadlineExceeded(s) ||
+         absl::IsResourceExhausted(s);
+}
+
 absl::Status Connect(const std::string& url,
                      std::unique_ptr<pqxx::connection>* out) {
   try {
@@ -63,6 +69,28 @@ absl::Status Connect(const std::string& url,
   } catch (const std::exception& e) {
     LogWarning("cannot connect to database", {{"error", e.what()}});
     return absl::UnavailableError("database unavailable, retry later");
+  }
+}
+
+DatabaseProbe::DatabaseProbe(const std::string& url)
+    : url_(absl::StrCat(url, absl::StrContains(url, "://")
+                                  ? (absl::StrContains(url, "?") ? "&" : "?")
+                                  : " ",
+                        "connect_timeout=2")) {}
+
+DatabaseProbe::~DatabaseProbe() = default;
+
+absl::Status DatabaseProbe::Check() {
+  try {
+    if (conn_ == nullptr || !LooksAlive(*conn_)) {
+      conn_.reset();
+      conn_ = std::make_unique<pqxx::connection>(url_);
+    }
+    pqxx::nontransaction(*conn_).exec("SELECT 1");
+    return absl::OkStatus();
+  } catch (const std::exception&) {
+    conn_.reset();
+    return absl::UnavailableError("database unreachable");
   }
 }
 

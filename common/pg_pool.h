@@ -64,11 +64,34 @@ class PgPool {
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// The readiness check of a service that needs the database: SELECT 1 on a
+// connection of its own (a busy pool must not make the service look down),
+// reopened as needed, connecting with a 2 s timeout. Not thread-safe: one
+// caller (ServiceHost's health prober).
+class DatabaseProbe {
+ public:
+  explicit DatabaseProbe(const std::string& url);
+  ~DatabaseProbe();
+
+  // OK, or UNAVAILABLE "database unreachable".
+  absl::Status Check();
+
+ private:
+  const std::string url_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
 // Maps the exception being handled (call inside a catch block) to a Status:
 // lost connection → UNAVAILABLE, unique violation → ALREADY_EXISTS,
 // serialization failure/deadlock → ABORTED, other SQL errors → INTERNAL.
 // Details go to the log, not into the message.
 absl::Status MapPqxxException(absl::string_view op);
+
+// True for what MapPqxxException (or the pool) returns when a later try may
+// succeed: the database away or busy (UNAVAILABLE, RESOURCE_EXHAUSTED,
+// DEADLINE_EXCEEDED) or a conflict (ABORTED). False for errors of the data
+// or the statement, which fail again the same way.
+bool IsTransientDatabaseError(const absl::Status& status);
 
 // Opens a connection, mapping failure to UNAVAILABLE.
 absl::Status Connect(const std::string& url,

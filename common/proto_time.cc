@@ -1,6 +1,17 @@
 #include "common/proto_time.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace argus {
+
+absl::Status CheckTimestamp(absl::string_view field, const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds ||
+      ts.nanos() < 0 || ts.nanos() > 999999999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is not a valid timestamp (years 1 to 9999 UTC)"));
+  }
+  return absl::OkStatus();
+}
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   SetTimestampMicros(absl::ToUnixMicros(t), out);

@@ -1,11 +1,14 @@
 #include "common/service_host.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 #include <signal.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/crash_log.h"
 #include "common/flags.h"
 #include "common/grpc_metrics.h"
 #include "common/health_service.h"
@@ -28,9 +31,55 @@ int ServiceHost::metrics_port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
+void ServiceHost::AddReadinessCheck(ReadinessCheck check) { checks_.push_back(std::move(check)); }
+
+void ServiceHost::RecheckHealth() {
+  {
+    std::lock_guard<std::mutex> lock(probe_mu_);
+    probe_now_ = true;
+  }
+  probe_cv_.notify_one();
+}
+
+void ServiceHost::ProbeLoop() {
+  bool was_serving = true;
+  std::unique_lock<std::mutex> lock(probe_mu_);
+  while (!probe_stop_) {
+    lock.unlock();
+    std::string why;
+    for (const ReadinessCheck& check : checks_) {
+      if (absl::Status s = check(); !s.ok()) {
+        why = std::string(s.message());
+        break;
+      }
+    }
+    bool serving = why.empty();
+    health_->SetServing(serving);
+    if (serving != was_serving) {
+      if (serving) {
+        LogInfo("health: SERVING again");
+      } else {
+        LogWarning("health: NOT_SERVING", {{"reason", why}});
+      }
+      was_serving = serving;
+    }
+    lock.lock();
+    probe_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return probe_now_ || probe_stop_; });
+    probe_now_ = false;
+  }
+}
+
 absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // One process per port: without this gRPC sets SO_REUSEPORT and a second
+  // copy of a service would bind the same port and serve beside the first.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  grpc::ResourceQuota quota(absl::StrCat(options_.name, "-grpc"));
+  quota.Resize(static_cast<size_t>(options_.memory_quota_bytes));
+  builder.SetResourceQuota(quota);
   builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(),
                            &grpc_port_);
   std::vector<std::string> names;
@@ -51,13 +100,19 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
   }
   if (!options_.metrics_listen.empty()) {
     try {
-      exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics_listen);
+      // Threads for a handful of slow or idle scrapers at once, each of
+      // which is dropped after 5 s (civetweb's default waits 30 s per idle
+      // connection, and 2 threads: two idle clients stopped every scrape).
+      exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+          "listening_ports", options_.metrics_listen, "num_threads", "8",
+          "request_timeout_ms", "5000", "keep_alive_timeout_ms", "5000"});
       exposer_->RegisterCollectable(registry_);
     } catch (const std::exception& e) {
       return absl::UnavailableError(
           absl::StrCat("cannot serve metrics on ", options_.metrics_listen, ": ", e.what()));
     }
   }
+  if (!checks_.empty()) prober_ = std::thread([this] { ProbeLoop(); });
   LogInfo("serving", {{"grpc_port", absl::StrCat(grpc_port_)},
                       {"metrics_port", absl::StrCat(metrics_port())}});
   return absl::OkStatus();
@@ -66,6 +121,12 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
 void ServiceHost::Shutdown(absl::Duration grace) {
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
+  {
+    std::lock_guard<std::mutex> lock(probe_mu_);
+    probe_stop_ = true;
+  }
+  probe_cv_.notify_one();
+  if (prober_.joinable()) prober_.join();
   health_->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
@@ -90,10 +151,26 @@ std::string WaitForTerminationSignal() {
   return sig == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 
+namespace {
+
+// protobuf's own log lines, in ours. A request with invalid UTF-8 is answered
+// INVALID_ARGUMENT (proto/lenient_requests.h); protobuf's line for each
+// such request would let any client, authenticated or not, flood the log.
+void ProtobufLog(google::protobuf::LogLevel level, const char* /*file*/, int /*line*/,
+                 const std::string& message) {
+  if (absl::StrContains(message, "invalid UTF-8")) return;
+  Log(level >= google::protobuf::LOGLEVEL_ERROR ? LogLevel::kError : LogLevel::kWarning,
+      "protobuf", {{"message", message}});
+}
+
+}  // namespace
+
 int ServiceMain(int argc, char** argv, const char* name, const char* usage,
                 const std::function<absl::Status()>& run) {
   BlockTerminationSignals();
   SetLogService(name);
+  InstallCrashLogger(name);
+  google::protobuf::SetLogHandler(&ProtobufLog);
   ParseFlagsWithEnv(argc, argv, usage);
   absl::Status status = run();
   if (!status.ok()) {

@@ -3,7 +3,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,7 +32,18 @@ struct HostOptions {
   std::string grpc_listen;
   // "host:port" for /metrics; empty serves no metrics endpoint (tests).
   std::string metrics_listen;
+  // The largest request message accepted (bytes): bounds what one call,
+  // authenticated or not, can make the server hold.
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+  // What the gRPC server may use for all calls together: buffers of
+  // incoming data (a ResourceQuota) and concurrent calls per connection.
+  int64_t memory_quota_bytes = 256 * 1024 * 1024;
+  int max_concurrent_streams = 100;
 };
+
+// Something a service needs in order to do its job (the database, not being
+// drained): OK when it can, else why not.
+using ReadinessCheck = std::function<absl::Status()>;
 
 // What every Argus server has: gRPC on grpc_listen with the given services,
 // grpc.health.v1.Health (from the generated proto, so reflection shows it),
@@ -52,7 +67,13 @@ class ServiceHost {
     grpc::Service* service;
   };
 
-  // UNAVAILABLE when a port cannot be bound.
+  // Health answers NOT_SERVING while any check fails; checked every second
+  // (and at once after RecheckHealth). Call before Start.
+  void AddReadinessCheck(ReadinessCheck check);
+  // Runs the checks now rather than at the next tick (e.g. after a drain).
+  void RecheckHealth();
+
+  // UNAVAILABLE when a port cannot be bound (or another process holds it).
   absl::Status Start(const std::vector<Hosted>& services);
 
   int grpc_port() const { return grpc_port_; }
@@ -64,7 +85,15 @@ class ServiceHost {
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
  private:
+  void ProbeLoop();
+
   HostOptions options_;
+  std::vector<ReadinessCheck> checks_;
+  std::mutex probe_mu_;
+  std::condition_variable probe_cv_;
+  bool probe_now_ = false;  // guarded by probe_mu_
+  bool probe_stop_ = false;  // guarded by probe_mu_
+  std::thread prober_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<GrpcServerMetrics> rpc_metrics_;
   std::unique_ptr<HealthService> health_;

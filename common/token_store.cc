@@ -17,12 +17,25 @@ constexpr char kFindOrg[] = "SELECT id::text, slug FROM orgs WHERE slug = $1";
 
 constexpr char kInsertToken[] = R"sql(
 INSERT INTO api_tokens (org_id, token_hash, scopes, label)
-VALUES ($1::uuid, $2, $3::text[], $4))sql";
+VALUES (nullif($1, '')::uuid, $2, $3::text[], $4)
+RETURNING id::text)sql";
 
+// Operator tokens have no org.
 constexpr char kLookupToken[] = R"sql(
-SELECT o.id::text, o.slug, array_to_string(t.scopes, ',')
-FROM api_tokens t JOIN orgs o ON o.id = t.org_id
+SELECT coalesce(o.id::text, ''), coalesce(o.slug, ''), array_to_string(t.scopes, ',')
+FROM api_tokens t LEFT JOIN orgs o ON o.id = t.org_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL)sql";
+
+constexpr char kListTokens[] = R"sql(
+SELECT t.id::text, coalesce(o.slug, ''), array_to_string(t.scopes, ','), t.label,
+       to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       coalesce(to_char(t.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')
+FROM api_tokens t LEFT JOIN orgs o ON o.id = t.org_id
+ORDER BY t.created_at, t.id)sql";
+
+constexpr char kRevokeToken[] = R"sql(
+UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1::uuid
+RETURNING id)sql";
 
 std::string PgTextArray(const std::vector<std::string>& items) {
   std::string out = "{";
@@ -61,16 +74,51 @@ absl::StatusOr<Org> TokenStore::FindOrg(const std::string& slug) {
   return *org;
 }
 
-absl::Status TokenStore::InsertToken(const Org& org, const std::string& token_hash,
-                                     const std::vector<std::string>& scopes,
-                                     const std::string& label) {
-  return pool_->Run("insert_token", [&](pqxx::connection& c) {
+absl::StatusOr<std::string> TokenStore::InsertToken(const Org& org,
+                                                    const std::string& token_hash,
+                                                    const std::vector<std::string>& scopes,
+                                                    const std::string& label) {
+  std::string id;
+  absl::Status status = pool_->Run("insert_token", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_params0(kInsertToken, org.id, pqxx::binarystring(token_hash),
-                    PgTextArray(scopes), label);
+    id = tx.exec_params1(kInsertToken, org.id, pqxx::binarystring(token_hash),
+                         PgTextArray(scopes), label)[0]
+             .as<std::string>();
     tx.commit();
     return absl::OkStatus();
   });
+  if (!status.ok()) return status;
+  return id;
+}
+
+absl::StatusOr<std::vector<TokenInfo>> TokenStore::ListTokens() {
+  std::vector<TokenInfo> out;
+  absl::Status status = pool_->Run("list_tokens", [&](pqxx::connection& c) {
+    out.clear();
+    pqxx::read_transaction tx(c);
+    for (const auto& row : tx.exec(kListTokens)) {
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                     absl::StrSplit(row[2].as<std::string>(), ',', absl::SkipEmpty()),
+                     row[3].as<std::string>(), row[4].as<std::string>(),
+                     row[5].as<std::string>()});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status TokenStore::RevokeToken(const std::string& id) {
+  bool found = false;
+  absl::Status status = pool_->Run("revoke_token", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    found = !tx.exec_params(kRevokeToken, id).empty();
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return absl::NotFoundError(absl::StrCat("no token with id ", id));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<TokenGrant>> TokenStore::LookupToken(

@@ -16,8 +16,18 @@ struct Org {
 };
 
 struct TokenGrant {
-  Org org;
+  Org org;  // empty for an operator token
   std::vector<std::string> scopes;
+};
+
+// A token as `argusctl token list` shows it: never the token itself.
+struct TokenInfo {
+  std::string id;
+  std::string org;  // slug; "" for an operator token
+  std::vector<std::string> scopes;
+  std::string label;
+  std::string created_at;  // RFC 3339 UTC
+  std::string revoked_at;  // "" while live
 };
 
 // SQL for orgs and API tokens. Tokens are stored as SHA-256 hashes only.
@@ -29,9 +39,13 @@ class TokenStore {
   absl::StatusOr<Org> EnsureOrg(const std::string& slug);
   // NOT_FOUND if there is no such org.
   absl::StatusOr<Org> FindOrg(const std::string& slug);
-  absl::Status InsertToken(const Org& org, const std::string& token_hash,
-                           const std::vector<std::string>& scopes,
-                           const std::string& label);
+  // `org` empty for an operator token. Returns the token's id.
+  absl::StatusOr<std::string> InsertToken(const Org& org, const std::string& token_hash,
+                                          const std::vector<std::string>& scopes,
+                                          const std::string& label);
+  absl::StatusOr<std::vector<TokenInfo>> ListTokens();
+  // NOT_FOUND when there is no such token; revoking twice is a no-op.
+  absl::Status RevokeToken(const std::string& id);
   // nullopt when no live token has this hash.
   absl::StatusOr<std::optional<TokenGrant>> LookupToken(
       const std::string& token_hash);

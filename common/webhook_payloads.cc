@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "common/json_text.h"
 
 namespace argus {
 namespace {
@@ -30,7 +33,9 @@ class Chat {
   std::string Number(const Json& obj, const char* key, int decimals) const {
     auto it = obj.find(key);
     if (it == obj.end() || !it->is_number()) return "?";
-    return absl::StrFormat("%.*f", decimals, it->get<double>());
+    double value = it->get<double>();
+    if (!std::isfinite(value)) return "?";  // beyond double range, e.g. 1e400
+    return absl::StrFormat("%.*f", decimals, value);
   }
   std::string Bold(absl::string_view s) const {
     return dialect_ == ChatDialect::kSlack ? absl::StrCat("*", s, "*") : absl::StrCat("**", s, "**");
@@ -95,7 +100,11 @@ std::string RenderNativeBody(const EventEnvelope& e) {
 }
 
 std::string RenderChatText(const EventEnvelope& e, ChatDialect dialect) {
-  Json d = Json::parse(e.data_json, nullptr, /*allow_exceptions=*/false);
+  // A payload nested deeper than Publish accepts (stored before the limit)
+  // renders as if it had no fields: walking it could overflow the stack.
+  Json d = JsonNestingDepth(e.data_json) <= kMaxJsonDepth
+               ? Json::parse(e.data_json, nullptr, /*allow_exceptions=*/false)
+               : Json::object();
   if (!d.is_object()) d = Json::object();
   Chat c(dialect, d);
   std::string project = c.Escape(Chat::Raw(d, "projectName", e.project.empty() ? "?" : e.project));

@@ -111,5 +111,21 @@ TEST(DiscordBodyTest, Golden) {
             R"json({"allowed_mentions":{"parse":[]},"content":"Profiling Session `S1` · Boss Order is finished for **MyGame** v0.4.2 on device `Pixel 8`. [View session](https://argus.example.com/s/1)","embeds":[{"color":5793266,"description":"Profiling Session `S1` · Boss Order is finished for **MyGame** v0.4.2 on device `Pixel 8`. [View session](https://argus.example.com/s/1)","timestamp":"2024-05-03T13:20:00Z","title":"session.created"}]})json");
 }
 
+TEST(ChatRenderTest, PayloadDeeperThanTheLimitRendersWithoutItsFields) {
+  // 100,000 levels (stored before Publish had a depth limit): a recursive
+  // walk would overflow the stack; the renderer treats it as unreadable.
+  std::string deep = "{\"sessionName\":\"s\",\"x\":" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  EXPECT_EQ(Slack("session.created", deep).find("`s`"), std::string::npos);
+  EXPECT_NE(RenderDiscordBody(Event("user.login", deep)).find("user.login"), std::string::npos);
+  EXPECT_NE(RenderSlackBody(Event("test_session.completed", deep)).find("Test session"),
+            std::string::npos);
+}
+
+TEST(ChatRenderTest, NumbersBeyondDoubleRangeRenderAsUnknown) {
+  std::string text = Slack("test_session.completed", R"({"averageFps":1e400})");
+  EXPECT_NE(text.find("? avg FPS"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace argus

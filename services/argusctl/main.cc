@@ -2,6 +2,9 @@
 //
 //   argusctl migrate
 //   TOKEN=$(argusctl token create --org acme --scope admin)
+//   OPERATOR=$(argusctl token create --scope operator)
+//   argusctl token list
+//   argusctl token revoke ID
 //
 // Only the token goes to stdout; everything else goes to stderr. The database
 // comes from --database_url or ARGUS_DATABASE_URL, like the services.
@@ -15,14 +18,18 @@
 #include "absl/strings/str_join.h"
 #include "common/auth.h"
 #include "common/flags.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/pg_pool.h"
 #include "common/schema_migrator.h"
 #include "common/slug.h"
 #include "common/token_store.h"
 
-ABSL_FLAG(std::string, org, "", "token create: the org (slug) the token belongs to");
-ABSL_FLAG(std::string, scope, "", "token create: admin (registry) or publish (ingest)");
+ABSL_FLAG(std::string, org, "",
+          "token create: the org (slug) the token belongs to (none for --scope operator)");
+ABSL_FLAG(std::string, scope, "",
+          "token create: admin (registry), publish (ingest) or operator (deliverer status "
+          "and drain; belongs to no org)");
 ABSL_FLAG(std::string, label, "", "token create: a note stored with the token");
 
 namespace argus {
@@ -32,6 +39,9 @@ constexpr char kUsage[] =
     "argusctl: Argus Webhooks admin tool.\n"
     "  argusctl migrate                                     apply database migrations\n"
     "  argusctl token create --org ORG --scope admin|publish  print a new API token\n"
+    "  argusctl token create --scope operator               print a new operator token\n"
+    "  argusctl token list                                  list tokens (never the tokens)\n"
+    "  argusctl token revoke ID                             revoke a token (within 5 s)\n"
     "The database comes from --database_url or ARGUS_DATABASE_URL.";
 
 absl::Status Migrate(const std::string& url) {
@@ -45,24 +55,54 @@ absl::Status Migrate(const std::string& url) {
 absl::Status CreateToken(const std::string& url) {
   const std::string org = absl::GetFlag(FLAGS_org);
   const std::string scope = absl::GetFlag(FLAGS_scope);
-  if (org.empty()) return absl::InvalidArgumentError("--org is required");
-  if (absl::Status s = ValidateSlug("--org", org); !s.ok()) return s;
-  if (scope != kScopeAdmin && scope != kScopePublish) {
-    return absl::InvalidArgumentError("--scope must be admin or publish");
+  if (scope == kScopeOperator) {
+    if (!org.empty()) {
+      return absl::InvalidArgumentError("--scope operator tokens belong to no org: drop --org");
+    }
+  } else {
+    if (scope != kScopeAdmin && scope != kScopePublish) {
+      return absl::InvalidArgumentError("--scope must be admin, publish or operator");
+    }
+    if (org.empty()) return absl::InvalidArgumentError("--org is required");
+    if (absl::Status s = ValidateSlug("--org", org); !s.ok()) return s;
   }
   PgPool pool({.url = url, .size = 1});
   TokenStore store(&pool);
-  absl::StatusOr<Org> created = store.EnsureOrg(org);
-  if (!created.ok()) return created.status();
-  std::string token = GenerateApiToken();
-  if (absl::Status s = store.InsertToken(*created, HashApiToken(token), {scope},
-                                         absl::GetFlag(FLAGS_label));
-      !s.ok()) {
-    return s;
+  Org owner;
+  if (!org.empty()) {
+    absl::StatusOr<Org> created = store.EnsureOrg(org);
+    if (!created.ok()) return created.status();
+    owner = *created;
   }
+  std::string token = GenerateApiToken();
+  absl::StatusOr<std::string> id =
+      store.InsertToken(owner, HashApiToken(token), {scope}, absl::GetFlag(FLAGS_label));
+  if (!id.ok()) return id.status();
   std::cout << token << std::endl;
-  std::cerr << "created a token with scope " << scope << " for org " << org
+  std::cerr << "created token " << *id << " with scope " << scope
+            << (org.empty() ? std::string() : " for org " + org)
             << " (shown once; only its hash is stored)\n";
+  return absl::OkStatus();
+}
+
+absl::Status ListTokens(const std::string& url) {
+  PgPool pool({.url = url, .size = 1});
+  absl::StatusOr<std::vector<TokenInfo>> tokens = TokenStore(&pool).ListTokens();
+  if (!tokens.ok()) return tokens.status();
+  std::cout << "ID\tORG\tSCOPES\tLABEL\tCREATED\tREVOKED\n";
+  for (const TokenInfo& t : *tokens) {
+    std::cout << t.id << "\t" << (t.org.empty() ? "-" : t.org) << "\t"
+              << absl::StrJoin(t.scopes, ",") << "\t" << t.label << "\t" << t.created_at
+              << "\t" << (t.revoked_at.empty() ? "-" : t.revoked_at) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RevokeToken(const std::string& url, const std::string& id) {
+  if (!IsUuid(id)) return absl::InvalidArgumentError("token revoke: ID must be a token id (UUID)");
+  PgPool pool({.url = url, .size = 1});
+  if (absl::Status s = TokenStore(&pool).RevokeToken(id); !s.ok()) return s;
+  std::cerr << "revoked token " << id << "; running services refuse it within 5 s\n";
   return absl::OkStatus();
 }
 
@@ -74,6 +114,10 @@ absl::Status Run(const std::vector<std::string>& args) {
   }
   if (args == std::vector<std::string>{"migrate"}) return Migrate(url);
   if (args == std::vector<std::string>{"token", "create"}) return CreateToken(url);
+  if (args == std::vector<std::string>{"token", "list"}) return ListTokens(url);
+  if (args.size() == 3 && args[0] == "token" && args[1] == "revoke") {
+    return RevokeToken(url, args[2]);
+  }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown command \"", absl::StrJoin(args, " "), "\"\n", kUsage));
 }

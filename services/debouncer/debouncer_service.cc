@@ -15,7 +15,8 @@ DebouncerService::DebouncerService(SessionStore* store, SessionRoller* roller,
 grpc::ServerUnaryReactor* DebouncerService::Observe(grpc::CallbackServerContext* context,
                                                     const v1::ObserveRequest* request,
                                                     v1::ObserveResponse* response) {
-  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeAdmin,
+                               [=, this]() -> absl::Status {
     absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin, request->org());
     if (!caller.ok()) return caller.status();
     if (!caller->internal) {
@@ -31,7 +32,8 @@ grpc::ServerUnaryReactor* DebouncerService::Observe(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* DebouncerService::ListOpenSessions(
     grpc::CallbackServerContext* context, const v1::ListOpenSessionsRequest* request,
     v1::ListOpenSessionsResponse* response) {
-  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeAdmin,
+                               [=, this]() -> absl::Status {
     absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
     if (!caller.ok()) return caller.status();
     if (absl::Status s = ValidateSlug("project", request->project()); !s.ok()) return s;
@@ -66,7 +68,8 @@ grpc::ServerUnaryReactor* DebouncerService::ListOpenSessions(
 grpc::ServerUnaryReactor* DebouncerService::CompleteSession(
     grpc::CallbackServerContext* context, const v1::CompleteSessionRequest* request,
     v1::CompleteSessionResponse* response) {
-  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeAdmin,
+                               [=, this]() -> absl::Status {
     absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
     if (!caller.ok()) return caller.status();
     if (request->label().empty()) return absl::InvalidArgumentError("label is required");

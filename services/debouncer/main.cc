@@ -1,5 +1,4 @@
 // debouncer: rolls a playtest's captures into one test_session.completed.
-#include <cstdlib>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -31,8 +30,8 @@ absl::Status RunServer() {
   if (quiet_window <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--quiet_window must be positive, e.g. 5m");
   }
-  const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
-  if (internal_token == nullptr || *internal_token == '\0') {
+  const std::string& internal_token = config->internal_token;
+  if (internal_token.empty()) {
     return absl::InvalidArgumentError(
         "ARGUS_INTERNAL_TOKEN is required: the debouncer publishes through event-ingest");
   }
@@ -49,6 +48,8 @@ absl::Status RunServer() {
   SessionRoller roller({.quiet_window = quiet_window,
                         .dashboard_base_url = absl::GetFlag(FLAGS_dashboard_base_url)},
                        &store, &ingest, host.metrics());
+  DatabaseProbe database(config->database_url);
+  host.AddReadinessCheck([&] { return database.Check(); });
   DebouncerService service(&store, &roller, &auth, &workers, quiet_window);
   if (absl::Status s = host.Start({{v1::Debouncer::service_full_name(), &service}}); !s.ok()) {
     return s;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/pg_pool.h"
 #include "services/debouncer/rollup.h"
 
 namespace argus {
@@ -9,6 +10,7 @@ namespace {
 
 constexpr int kScanBatch = 500;
 constexpr int kCompleteBatch = 50;
+
 
 }  // namespace
 
@@ -26,7 +28,13 @@ SessionRoller::SessionRoller(Options options, SessionStore* store, IngestClient*
                      .Name("argus_webhook_test_sessions_completed_total")
                      .Help("test_session.completed events published by this replica.")
                      .Register(metrics)
-                     .Add({})) {}
+                     .Add({})),
+      skipped_(prometheus::BuildCounter()
+                   .Name("argus_webhook_captures_skipped_total")
+                   .Help("session.created events that could not be counted into a test session "
+                         "(their data is refused by the database) and were skipped.")
+                   .Register(metrics)
+                   .Add({})) {}
 
 SessionRoller::~SessionRoller() {
   stop_ = true;
@@ -71,10 +79,19 @@ void SessionRoller::CountNewCaptures() {
       // completes the period it would otherwise have joined.
       for (int i = 0; i < 3; ++i) {
         absl::StatusOr<std::optional<SessionKey>> r = store_->CountCapture(e, options_.quiet_window);
-        if (!r.ok()) {
-          LogWarning("counting a capture failed", {{"event", e.event_id},
-                                                   {"error", std::string(r.status().message())}});
+        if (!r.ok() && IsTransientDatabaseError(r.status())) {
+          LogWarning("counting a capture failed; retrying at the next tick",
+                     {{"event", e.event_id}, {"error", std::string(r.status().message())}});
           return;
+        }
+        if (!r.ok()) {
+          // Its data is the problem: it would fail forever and hold every
+          // org's captures behind it. Skip it, say so, count it.
+          if (absl::Status s = store_->SkipCapture(e); !s.ok()) return;
+          skipped_.Increment();
+          LogError("skipped a capture that cannot be counted",
+                   {{"event", e.event_id}, {"error", std::string(r.status().message())}});
+          break;
         }
         if (!r->has_value()) break;
         if (absl::StatusOr<std::string> done = Complete(**r); !done.ok()) return;

@@ -54,6 +54,7 @@ class SessionRoller {
   IngestClient* ingest_;
   prometheus::Gauge& open_;
   prometheus::Counter& completed_;
+  prometheus::Counter& skipped_;
 
   std::mutex mu_;
   std::condition_variable cv_;

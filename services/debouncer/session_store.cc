@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_text.h"
 #include "services/debouncer/rollup.h"
 
 namespace argus {
@@ -127,7 +128,11 @@ absl::StatusOr<std::optional<SessionKey>> SessionStore::CountCapture(
   std::optional<SessionKey> must_complete;
   absl::Status status = pool_->Run("count_capture", [&](pqxx::connection& c) {
     must_complete.reset();
-    Json payload = Json::parse(e.payload_json, nullptr, false);
+    // A payload deeper than Publish accepts (stored before the limit) is
+    // never walked: it counts as part of no session.
+    Json payload = JsonNestingDepth(e.payload_json) <= kMaxJsonDepth
+                       ? Json::parse(e.payload_json, nullptr, false)
+                       : Json();
     std::string label = payload.is_object() ? SessionLabel(payload) : "";
     pqxx::work tx(c);
     if (label.empty()) {
@@ -167,6 +172,15 @@ absl::StatusOr<std::optional<SessionKey>> SessionStore::CountCapture(
   });
   if (!status.ok()) return status;
   return must_complete;
+}
+
+absl::Status SessionStore::SkipCapture(const CaptureEvent& e) {
+  return pool_->Run("skip_capture", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params0(kMarkCounted, e.event_id, e.org_id, e.project, "", 0, Micros(e.created));
+    tx.commit();
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::vector<SessionKey>> SessionStore::QuietSessions(absl::Duration quiet_window,

@@ -64,6 +64,10 @@ class SessionStore {
   absl::StatusOr<std::optional<SessionKey>> CountCapture(const CaptureEvent& event,
                                                          absl::Duration quiet_window);
 
+  // Marks `event` counted without counting it into any session: for a
+  // capture that cannot be counted (its data is refused by PostgreSQL).
+  absl::Status SkipCapture(const CaptureEvent& event);
+
   // Open periods whose last capture is older than `quiet_window`.
   absl::StatusOr<std::vector<SessionKey>> QuietSessions(absl::Duration quiet_window, int limit);
 

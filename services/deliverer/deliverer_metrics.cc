@@ -48,9 +48,17 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
                               .Name("argus_webhook_endpoints_disabled_total")
                               .Help("Endpoints this replica disabled (410 Gone or no success).")
                               .Register(r)
-                              .Add({})) {
-  for (const char* result :
-       {"success", "http_error", "timeout", "network", "dns", "tls", "ssrf_blocked"}) {
+                              .Add({})),
+      result_write_failures_(prometheus::BuildCounter()
+                                 .Name("argus_webhook_result_write_failures_total")
+                                 .Help("Failed writes of attempt results, by reason: transient "
+                                       "(retried with backoff), row (a row isolated from its "
+                                       "batch), body_dropped (recorded without the response "
+                                       "body), dropped (not recordable at all; its lease "
+                                       "expires).")
+                                 .Register(r)) {
+  for (const char* result : {"success", "http_error", "timeout", "network", "dns", "tls",
+                             "ssrf_blocked", "poison"}) {
     for (const char* format : {"native", "slack", "discord"}) {
       attempts_.Add({{"result", result}, {"format", format}});
     }
@@ -58,7 +66,14 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
   for (const char* outcome : {"succeeded", "failed", "cancelled"}) {
     finished_.Add({{"outcome", outcome}});
   }
+  for (const char* reason : {"transient", "row", "body_dropped", "dropped"}) {
+    result_write_failures_.Add({{"reason", reason}});
+  }
   QueueDepth(0, 0, 0);
+}
+
+void DelivererMetrics::ResultWriteFailed(const std::string& reason) {
+  result_write_failures_.Add({{"reason", reason}}).Increment();
 }
 
 void DelivererMetrics::Attempt(const std::string& result, const std::string& format,

@@ -17,12 +17,14 @@ namespace argus {
 //   argus_webhook_queue_depth{state}, argus_webhook_inflight
 // plus argus_webhook_oldest_due_seconds (age of the oldest due, unclaimed
 // delivery) and argus_webhook_endpoints_disabled_total (410 Gone or
-// auto-disable), for alerts.
+// auto-disable), for alerts, and argus_webhook_result_write_failures_total
+// {reason} (see ResultRecorder).
 class DelivererMetrics {
  public:
   explicit DelivererMetrics(prometheus::Registry& registry);
 
-  // `result`: success, http_error, timeout, network, dns, tls, ssrf_blocked.
+  // `result`: success, http_error, timeout, network, dns, tls, ssrf_blocked,
+  // poison (claimed again and again without a result: quarantined).
   // `format`: native, slack, discord.
   void Attempt(const std::string& result, const std::string& format, double seconds);
   void Finished(const std::string& outcome);  // succeeded, failed, cancelled
@@ -30,6 +32,8 @@ class DelivererMetrics {
   void QueueDepth(double pending, double in_flight, double oldest_due_seconds);
   void InFlight(double n);
   void EndpointsDisabled(int n);
+  // `reason`: transient, row, body_dropped, dropped.
+  void ResultWriteFailed(const std::string& reason);
 
  private:
   prometheus::Family<prometheus::Counter>& attempts_;
@@ -40,6 +44,7 @@ class DelivererMetrics {
   prometheus::Gauge& inflight_;
   prometheus::Gauge& oldest_due_;
   prometheus::Counter& endpoints_disabled_;
+  prometheus::Family<prometheus::Counter>& result_write_failures_;
 };
 
 }  // namespace argus

@@ -6,12 +6,17 @@
 namespace argus {
 
 DelivererService::DelivererService(Dispatcher* dispatcher, Authenticator* auth,
-                                   WorkerPool* workers, std::string replica_id)
-    : dispatcher_(dispatcher), auth_(auth), workers_(workers), replica_id_(std::move(replica_id)) {}
+                                   WorkerPool* workers, std::string replica_id,
+                                   std::function<void()> drained)
+    : dispatcher_(dispatcher),
+      auth_(auth),
+      workers_(workers),
+      replica_id_(std::move(replica_id)),
+      drained_(std::move(drained)) {}
 
 absl::Status DelivererService::Authorize(const grpc::CallbackServerContext& context) {
-  // The internal token must name an org; an operator's admin token needs none.
-  absl::StatusOr<Caller> caller = auth_->Authenticate(context, kScopeAdmin);
+  // The deliverers serve every org: an org's admin token must not stop them.
+  absl::StatusOr<Caller> caller = auth_->Authenticate(context, kScopeOperator);
   return caller.ok() ? absl::OkStatus() : caller.status();
 }
 
@@ -28,7 +33,8 @@ void DelivererService::FillStatus(v1::DelivererStatus* out) {
 grpc::ServerUnaryReactor* DelivererService::GetStatus(grpc::CallbackServerContext* context,
                                                       const v1::GetStatusRequest* request,
                                                       v1::DelivererStatus* response) {
-  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeOperator,
+                               [=, this]() -> absl::Status {
     if (absl::Status s = Authorize(*context); !s.ok()) return s;
     FillStatus(response);
     return absl::OkStatus();
@@ -38,9 +44,11 @@ grpc::ServerUnaryReactor* DelivererService::GetStatus(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* DelivererService::Drain(grpc::CallbackServerContext* context,
                                                   const v1::DrainRequest* request,
                                                   v1::DrainResponse* response) {
-  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeOperator,
+                               [=, this]() -> absl::Status {
     if (absl::Status s = Authorize(*context); !s.ok()) return s;
     dispatcher_->Drain();
+    drained_();
     FillStatus(response->mutable_status());
     return absl::OkStatus();
   });

@@ -13,12 +13,13 @@ namespace argus {
 namespace v1 = ::argus::webhooks::v1;
 
 // argus.webhooks.v1.Deliverer: this replica's status, and Drain. Needs an
-// `admin` token (any org: the replica serves every org) or the internal
-// token.
+// `operator` token: the replica serves every org, so no org's token may
+// read or stop it.
 class DelivererService final : public v1::Deliverer::CallbackService {
  public:
+  // `drained` runs after a Drain (the host rechecks health: NOT_SERVING).
   DelivererService(Dispatcher* dispatcher, Authenticator* auth, WorkerPool* workers,
-                   std::string replica_id);
+                   std::string replica_id, std::function<void()> drained);
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
@@ -35,6 +36,7 @@ class DelivererService final : public v1::Deliverer::CallbackService {
   Authenticator* auth_;
   WorkerPool* workers_;
   const std::string replica_id_;
+  const std::function<void()> drained_;
 };
 
 }  // namespace argus

@@ -8,6 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/ids.h"
 #include "common/pg_prepared.h"
 
@@ -41,13 +44,14 @@ WITH due AS (
   LIMIT $limit
   FOR UPDATE OF d SKIP LOCKED),
 claimed AS (
-  UPDATE deliveries d SET state = 2, attempts = d.attempts + 1, lease_owner = $1,
+  UPDATE deliveries d SET state = 2, attempts = d.attempts + 1,
+    unrecorded_claims = d.unrecorded_claims + 1, lease_owner = $1,
     lease_expires_at = now() + $3 * interval '1 millisecond'
   FROM due WHERE d.id = due.id AND d.bucket_at = due.bucket_at
   RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.org_id, d.retry_base, d.bucket_at)
 SELECT c.id::text, c.endpoint_id::text, c.attempts, e.id::text, e.type, o.slug,
        coalesce(e.project, ''), (extract(epoch from e.created_at) * 1000000)::bigint, e.payload,
-       ep.url, ep.format, ep.headers::text,
+       ep.url, ep.format, coalesce(encode(ep.sealed_headers, 'base64'), ''), ep.headers::text,
        coalesce(array_to_json(ep.retry_schedule_ms)::text, '[]'), ep.rate_limit_per_second,
        coalesce((SELECT json_agg(encode(s.sealed, 'base64') ORDER BY s.version DESC)
                  FROM endpoint_secrets s
@@ -81,7 +85,7 @@ UPDATE deliveries d SET
   next_attempt_at = CASE WHEN r.state = 1
                          THEN 'epoch'::timestamptz + r.next_us * interval '1 microsecond'
                          ELSE d.next_attempt_at END,
-  lease_owner = NULL, lease_expires_at = NULL,
+  lease_owner = NULL, lease_expires_at = NULL, unrecorded_claims = 0,
   last_status_code = r.status, last_error = r.error,
   finished_at = CASE WHEN r.state IN (3, 4) THEN now() END
 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, bucket_at timestamptz, state smallint,
@@ -137,14 +141,41 @@ WITH bumped AS (
   UPDATE orgs SET endpoints_version = endpoints_version + 1 WHERE id = $1::uuid RETURNING id)
 SELECT pg_notify('argus_endpoints', id::text) FROM bumped)sql";
 
+// Expired leases (a dead or hung replica): back to pending, except a
+// delivery that has now been claimed $1 times in a row without a recorded
+// result, which ends failed as poison with an attempt row saying so: most
+// likely it crashes whoever sends it, and it must not take every replica
+// down in turn. Returns how many went back and the formats of the poisoned.
 constexpr char kExpireLeases[] = R"sql(
-UPDATE deliveries SET state = 1, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
-  lease_expires_at = NULL, next_attempt_at = now()
-WHERE state = 2 AND lease_expires_at < now())sql";
+WITH expired AS (
+  SELECT id, bucket_at, unrecorded_claims >= $1 AS poison FROM deliveries
+  WHERE state = 2 AND lease_expires_at < now()
+  FOR UPDATE SKIP LOCKED),
+returned AS (
+  UPDATE deliveries d SET state = 1, attempts = greatest(d.attempts - 1, 0), lease_owner = NULL,
+    lease_expires_at = NULL, next_attempt_at = now()
+  FROM expired x WHERE d.id = x.id AND d.bucket_at = x.bucket_at AND NOT x.poison
+  RETURNING d.id),
+poisoned AS (
+  UPDATE deliveries d SET state = 4, lease_owner = NULL, lease_expires_at = NULL,
+    last_status_code = 0, last_error = 'poison', finished_at = now()
+  FROM expired x WHERE d.id = x.id AND d.bucket_at = x.bucket_at AND x.poison
+  RETURNING d.id, d.endpoint_id, d.attempts, d.unrecorded_claims),
+recorded AS (
+  INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at, duration_us,
+                                 status_code, error, response_body)
+  SELECT id, endpoint_id, attempts, now(), 0, 0, 'poison',
+         'quarantined: claimed ' || unrecorded_claims || ' times in a row without a recorded '
+         'result (the deliverer sending it crashed or hung each time); Redeliver tries again'
+  FROM poisoned
+  ON CONFLICT DO NOTHING)
+SELECT (SELECT count(*) FROM returned),
+       coalesce((SELECT array_agg(ep.format)::text FROM poisoned p
+                 JOIN endpoints ep ON ep.id = p.endpoint_id), '{}'))sql";
 
 constexpr char kRelease[] = R"sql(
 UPDATE deliveries SET state = 1, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
-  lease_expires_at = NULL
+  lease_expires_at = NULL, unrecorded_claims = greatest(unrecorded_claims - 1, 0)
 WHERE id = ANY($1::uuid[]) AND state = 2 AND lease_owner = $2)sql";
 
 // Each part reads one partial index, so the cost follows the queue, not the
@@ -177,6 +208,12 @@ std::string TextArray(const std::set<std::string>& values) {
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
+// Response bodies are made valid text when received (ToSafeText); should an
+// invalid byte still get here, it is replaced rather than failing the batch.
+std::string JsonText(const Json& rows) {
+  return rows.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
@@ -208,15 +245,20 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
       d.event.data_json = row[8].as<std::string>();
       d.url = row[9].as<std::string>();
       d.format = row[10].as<int>();
-      d.headers = Json::parse(row[11].as<std::string>()).get<std::map<std::string, std::string>>();
-      for (int64_t ms : Json::parse(row[12].as<std::string>()).get<std::vector<int64_t>>()) {
+      if (!absl::Base64Unescape(row[11].as<std::string>(), &d.sealed_headers) ||
+          d.sealed_headers.empty()) {
+        d.sealed_headers.clear();  // from before sealing: the column holds the values
+        d.legacy_headers =
+            Json::parse(row[12].as<std::string>()).get<std::map<std::string, std::string>>();
+      }
+      for (int64_t ms : Json::parse(row[13].as<std::string>()).get<std::vector<int64_t>>()) {
         d.retry_schedule.push_back(absl::Milliseconds(ms));
       }
-      d.rate_limit_per_second = row[13].as<uint32_t>();
-      d.retry_base = row[15].as<int>();
-      d.bucket_at = row[16].as<std::string>();
+      d.rate_limit_per_second = row[14].as<uint32_t>();
+      d.retry_base = row[16].as<int>();
+      d.bucket_at = row[17].as<std::string>();
       for (const std::string& b64 :
-           Json::parse(row[14].as<std::string>()).get<std::vector<std::string>>()) {
+           Json::parse(row[15].as<std::string>()).get<std::vector<std::string>>()) {
         std::string sealed;
         if (absl::Base64Unescape(b64, &sealed)) d.sealed_secrets.push_back(std::move(sealed));
       }
@@ -273,10 +315,10 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   absl::Status status = pool_->Run("record_attempts", [&](pqxx::connection& c) {
     disabled = 0;
     pqxx::work tx(c);
-    ExecPrepared(tx, "insert_attempts", kInsertAttempts, attempts.dump());
-    tx.exec_params0(kUpdateDeliveries, deliveries.dump(), replica, TextArray(buckets));
+    ExecPrepared(tx, "insert_attempts", kInsertAttempts, JsonText(attempts));
+    tx.exec_params0(kUpdateDeliveries, JsonText(deliveries), replica, TextArray(buckets));
     for (const auto& row :
-         ExecPrepared(tx, "update_endpoints", kUpdateEndpoints, endpoint_rows.dump(),
+         ExecPrepared(tx, "update_endpoints", kUpdateEndpoints, JsonText(endpoint_rows),
                       auto_disable_.min_failures,
                         absl::ToInt64Milliseconds(auto_disable_.no_success_for),
                         absl::FormatDuration(auto_disable_.no_success_for))) {
@@ -298,16 +340,24 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   return disabled;
 }
 
-absl::StatusOr<int64_t> DeliveryStore::ExpireLeases() {
-  int64_t n = 0;
+absl::StatusOr<ExpiredLeases> DeliveryStore::ExpireLeases() {
+  ExpiredLeases out;
   absl::Status status = pool_->Run("expire_leases", [&](pqxx::connection& c) {
+    out = {};
     pqxx::work tx(c);
-    n = tx.exec0(kExpireLeases).affected_rows();
+    pqxx::row row = tx.exec_params1(kExpireLeases, kPoisonClaims);
     tx.commit();
+    out.returned = row[0].as<int64_t>();
+    std::string formats = row[1].as<std::string>();  // {1,2}
+    for (absl::string_view f : absl::StrSplit(absl::StripPrefix(absl::StripSuffix(formats, "}"), "{"),
+                                              ',', absl::SkipEmpty())) {
+      int format = 0;
+      if (absl::SimpleAtoi(f, &format)) out.poisoned_formats.push_back(format);
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return n;
+  return out;
 }
 
 absl::Status DeliveryStore::Release(const std::string& replica,

@@ -25,10 +25,12 @@ struct ClaimedDelivery {
   EventEnvelope event;
   std::string url;
   int format = 1;  // argus.webhooks.v1.Format
-  std::map<std::string, std::string> headers;
+  std::string sealed_headers;  // custom headers, sealed (see common/sealed_headers.h)
+  std::map<std::string, std::string> legacy_headers;  // plain, when not sealed yet
   std::vector<absl::Duration> retry_schedule;  // empty = default
   uint32_t rate_limit_per_second = 0;
   std::vector<std::string> sealed_secrets;  // live signing secrets, newest first
+  absl::Time claimed_at;  // this replica's clock, taken before the claim ran
 };
 
 // One finished attempt and what follows from it.
@@ -54,6 +56,12 @@ struct QueueStats {
   int64_t pending_later = 0;   // pending, waiting for a retry time
   int64_t in_flight = 0;
   absl::Duration oldest_due_age;  // of the oldest pending delivery that is due
+};
+
+// What ExpireLeases did.
+struct ExpiredLeases {
+  int64_t returned = 0;                // back to pending
+  std::vector<int> poisoned_formats;  // the format of each delivery quarantined
 };
 
 // When an endpoint that keeps failing is disabled: no success for
@@ -94,8 +102,14 @@ class DeliveryStore {
   absl::StatusOr<int> Record(const std::string& replica,
                              const std::vector<AttemptRecord>& records);
 
-  // Returns deliveries whose lease expired (a dead replica) to pending.
-  absl::StatusOr<int64_t> ExpireLeases();
+  // A delivery whose lease expires this many times in a row without a
+  // recorded result is quarantined.
+  static constexpr int kPoisonClaims = 3;
+
+  // Returns deliveries whose lease expired (a dead replica) to pending; one
+  // whose lease expired kPoisonClaims times in a row without a result ends
+  // failed with an attempt tagged "poison".
+  absl::StatusOr<ExpiredLeases> ExpireLeases();
 
   // Gives deliveries this replica claimed but never sent back to pending.
   absl::Status Release(const std::string& replica, const std::vector<std::string>& delivery_ids);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "common/sealed_headers.h"
 #include "common/signing.h"
 #include "common/webhook_payloads.h"
 
@@ -118,6 +119,7 @@ void Dispatcher::Loop() {
     if (woken && !room) next_claim_ = now;
     if (!draining && room && (woken || now >= next_claim_)) ClaimMore(now);
     absl::Time next_send = DispatchReady(now);
+    ReleaseUnneeded();  // what DispatchReady found too late to send
     Periodic(now);
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -142,6 +144,10 @@ void Dispatcher::Loop() {
 
 int Dispatcher::Capacity() const {
   return options_.max_in_flight - sending_ - waiting_ - recorder_.Pending();
+}
+
+absl::Duration Dispatcher::SendWindow() const {
+  return options_.lease - options_.request_timeout - options_.lease / 4;
 }
 
 int Dispatcher::EndpointLimit(const std::string& endpoint_id) const {
@@ -221,6 +227,7 @@ void Dispatcher::ClaimMore(absl::Time now) {
   // A full batch means more is probably due: claim again right away.
   if (static_cast<int>(claimed->size()) == limit) next_claim_ = now;
   for (ClaimedDelivery& d : *claimed) {
+    d.claimed_at = now;  // before the claim ran: the lease ends no earlier than now + lease
     Lane& lane = lanes_[d.endpoint_id];
     if (lane.waiting.empty() && lane.in_flight == 0) {
       lane.limit = EndpointLimit(d.endpoint_id);
@@ -255,6 +262,12 @@ absl::Time Dispatcher::DispatchReady(absl::Time now) {
       ClaimedDelivery d = std::move(lane.waiting.front());
       lane.waiting.pop_front();
       --waiting_;
+      if (now > d.claimed_at + SendWindow()) {
+        // Waited so long here that its lease could run out before the
+        // result is written, and another replica would send it too.
+        unneeded_.push_back(d.delivery_id);
+        continue;
+      }
       ++lane.in_flight;
       ++sending_;
       Send(std::move(d));
@@ -282,9 +295,28 @@ void Dispatcher::Send(ClaimedDelivery d) {
   add("argus-event", d.event.type, true);
   add("argus-delivery", d.event.id, true);
   // Custom headers often carry the receiver's credentials: sent, never logged.
-  for (const auto& [name, value] : d.headers) add(name, value, false);
-
+  std::map<std::string, std::string> custom = d.legacy_headers;
   std::string signing_error;
+  if (!d.sealed_headers.empty()) {
+    absl::StatusOr<std::map<std::string, std::string>> opened =
+        OpenHeaders(*secrets_, d.sealed_headers, d.endpoint_id);
+    if (opened.ok()) {
+      custom = *std::move(opened);
+    } else {
+      signing_error = "cannot open the endpoint's custom headers (check --secret_key)";
+    }
+  }
+  // "name;" is how libcurl sends a header with an empty value ("name:"
+  // would remove it).
+  for (const auto& [name, value] : custom) {
+    if (value.empty()) {
+      req.headers.push_back(absl::StrCat(name, ";"));
+      logged[name] = "";
+    } else {
+      add(name, value, false);
+    }
+  }
+
   switch (d.format) {
     case 2:
       req.body = RenderSlackBody(d.event);
@@ -385,10 +417,18 @@ AttemptRecord Dispatcher::Decide(Completion& c) {
 void Dispatcher::Periodic(absl::Time now) {
   if (now >= next_expire_) {
     next_expire_ = now + std::max(absl::Seconds(1), options_.lease / 4);
-    absl::StatusOr<int64_t> expired = store_->ExpireLeases();
-    if (expired.ok() && *expired > 0) {
-      LogInfo("expired leases returned to pending", {{"count", absl::StrCat(*expired)}});
+    absl::StatusOr<ExpiredLeases> expired = store_->ExpireLeases();
+    if (expired.ok() && expired->returned > 0) {
+      LogInfo("expired leases returned to pending", {{"count", absl::StrCat(expired->returned)}});
       next_claim_ = now;
+    }
+    if (expired.ok() && !expired->poisoned_formats.empty()) {
+      LogError("deliveries quarantined as poison: claimed again and again without a result",
+               {{"count", absl::StrCat(expired->poisoned_formats.size())}});
+      for (int format : expired->poisoned_formats) {
+        metrics_->Attempt("poison", FormatName(format), 0);
+        metrics_->Finished("failed");
+      }
     }
   }
   if (now >= next_stats_) {

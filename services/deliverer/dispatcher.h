@@ -91,6 +91,11 @@ class Dispatcher {
   // back to per_endpoint_in_flight. A hanging endpoint thus holds one slot
   // of this replica, not per_endpoint_in_flight of them.
   int EndpointLimit(const std::string& endpoint_id) const;
+  // How long after its claim a delivery may still be sent: its request
+  // (request_timeout) and the write of its result (a quarter of the lease)
+  // must fit in the lease, or another replica could take it over and send
+  // it a second time. Later, it goes back to PostgreSQL unsent.
+  absl::Duration SendWindow() const;
   void Completed(const Completion& c);
   // Takes what waits in `lane` beyond its limit out of the lane;
   // ReleaseUnneeded gives it back to PostgreSQL and defers the due backlog

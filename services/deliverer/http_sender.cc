@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "common/ip_address.h"
 #include "common/log.h"
+#include "common/utf8_text.h"
 
 namespace argus {
 
@@ -50,7 +51,7 @@ namespace {
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<HttpSender::Transfer*>(user);
   size_t bytes = size * n;
-  std::string& body = t->result.body;
+  std::string& body = t->result.body;  // raw bytes here; made safe text when finished
   if (body.size() < kMaxResponseBodyBytes) {
     body.append(data, std::min(bytes, kMaxResponseBodyBytes - body.size()));
   }
@@ -63,7 +64,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   constexpr absl::string_view kRetryAfter = "retry-after:";
   if (absl::StartsWithIgnoreCase(line, kRetryAfter)) {
     t->result.retry_after =
-        std::string(absl::StripAsciiWhitespace(line.substr(kRetryAfter.size())));
+        std::string(absl::StripAsciiWhitespace(line.substr(kRetryAfter.size())).substr(0, 64));
   }
   return size * n;
 }
@@ -113,6 +114,19 @@ std::string ErrorTag(CURLcode code, bool ssrf_blocked) {
   }
 }
 
+// What can be refused before any DNS or connect: the scheme and an
+// address literal. Names are checked where they are dialled (OnOpenSocket).
+absl::Status CheckStoredTarget(const std::string& raw, const TargetPolicy& policy) {
+  absl::StatusOr<TargetUrl> url = ParseTargetUrl(raw);
+  if (!url.ok()) return url.status();
+  if (url->scheme != "https" && !policy.allow_insecure) {
+    return absl::PermissionDeniedError(
+        "only https targets are allowed (this deliverer runs without --allow_insecure_targets)");
+  }
+  if (url->ip) return CheckConnectAddress(*url->ip, policy);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<X509*>> LoadCas(const std::string& path) {
   std::vector<X509*> certs;
   if (path.empty()) return certs;
@@ -154,6 +168,18 @@ HttpSender::~HttpSender() {
 }
 
 void HttpSender::Send(HttpRequest request, std::function<void(HttpResult)> done) {
+  // A target stored under another policy (http:// or a private address
+  // literal before --allow_insecure_targets was turned off) is refused for
+  // good, not retried as a network error.
+  absl::Status allowed = CheckStoredTarget(request.url, shared_->policy);
+  if (!allowed.ok()) {
+    HttpResult refused;
+    refused.error = "ssrf_blocked";
+    refused.body = std::string(allowed.message());
+    refused.started = absl::Now();
+    done(std::move(refused));
+    return;
+  }
   auto t = std::make_unique<Transfer>();
   t->request = std::move(request);
   t->done = std::move(done);
@@ -213,6 +239,9 @@ void HttpSender::Loop() {
       long status = 0;
       curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
       t->result.status_code = static_cast<int>(status);
+      // Whatever the receiver sent (invalid UTF-8, NUL, a character cut
+      // at 1 KiB) is recorded as valid text.
+      t->result.body = ToSafeText(t->result.body, kMaxResponseBodyBytes);
     } else {
       t->result.error = ErrorTag(code, t->ssrf_blocked);
       t->result.body = t->ssrf_blocked ? t->blocked_reason : curl_easy_strerror(code);

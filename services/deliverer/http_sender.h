@@ -30,7 +30,7 @@ struct HttpRequest {
 struct HttpResult {
   int status_code = 0;   // 0 when no answer arrived
   std::string error;     // "" on an answer; else timeout, dns, connect, tls, ssrf_blocked, network
-  std::string body;      // first kMaxResponseBodyBytes of the answer
+  std::string body;      // first kMaxResponseBodyBytes of the answer, as valid UTF-8
   std::optional<std::string> retry_after;
   absl::Time started;
   absl::Duration duration;
@@ -55,7 +55,9 @@ class HttpSender {
   HttpSender(const HttpSender&) = delete;
   HttpSender& operator=(const HttpSender&) = delete;
 
-  // Thread-safe. `done` runs on the sender's thread; keep it short.
+  // Thread-safe. `done` runs on the sender's thread (or, for a URL the
+  // policy refuses, at once on the caller's, with error "ssrf_blocked");
+  // keep it short.
   void Send(HttpRequest request, std::function<void(HttpResult)> done);
 
   int in_flight() const { return in_flight_.load(); }

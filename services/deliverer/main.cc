@@ -2,7 +2,6 @@
 // many replicas as needed; they coordinate only through the database.
 #include <unistd.h>
 
-#include <cstdlib>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -80,8 +79,6 @@ absl::Status RunServer() {
   if (retention.retention < absl::Hours(24)) {
     return absl::InvalidArgumentError("--retention must be at least 24h");
   }
-  const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
-
   absl::StatusOr<std::unique_ptr<HttpSender>> sender =
       HttpSender::Create({.policy = *policy, .ca_bundle = absl::GetFlag(FLAGS_ca_bundle)});
   if (!sender.ok()) return sender.status();
@@ -90,7 +87,7 @@ absl::Status RunServer() {
                .on_connect = absl::StrCat(PgPool::kSessionSettings, "; ",
                                           DeliveryStore::kSessionSettings)});
   TokenStore tokens(&pool);
-  Authenticator auth(&tokens, internal_token ? internal_token : "");
+  Authenticator auth(&tokens, config->internal_token);
   DeliveryStore store(&pool, {.no_success_for = absl::GetFlag(FLAGS_disable_after),
                               .min_failures = absl::GetFlag(FLAGS_disable_min_failures)});
   WorkerPool workers(2, /*max_queue=*/64);
@@ -100,7 +97,14 @@ absl::Status RunServer() {
   DelivererMetrics metrics(host.metrics());
   Dispatcher dispatcher(options, &store, sender->get(), &*secrets, &metrics,
                         config->database_url);
-  DelivererService service(&dispatcher, &auth, &workers, options.replica_id);
+  DelivererService service(&dispatcher, &auth, &workers, options.replica_id,
+                           [&] { host.RecheckHealth(); });
+  DatabaseProbe database(config->database_url);
+  host.AddReadinessCheck([&] { return database.Check(); });
+  host.AddReadinessCheck([&] {
+    return dispatcher.GetStatus().draining ? absl::UnavailableError("draining")
+                                           : absl::OkStatus();
+  });
   if (absl::Status s = host.Start({{v1::Deliverer::service_full_name(), &service}}); !s.ok()) {
     return s;
   }

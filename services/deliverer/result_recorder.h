@@ -18,9 +18,14 @@ namespace argus {
 
 // Writes attempt results to PostgreSQL in batches (one transaction each) on a
 // thread of its own, so the dispatch loop never waits for a commit between a
-// NOTIFY and its claim. What fails to be written is kept and tried again; if
-// it never is, the leases expire and another replica sends again: at least
-// once, never lost.
+// NOTIFY and its claim. A batch that fails for a transient reason (the
+// database is away, a conflict) is tried again with backoff, a log line each
+// time. One that fails for its data is split: each row is written alone, a
+// row that still fails is written once more without its response body, and
+// one that fails even then is dropped with an error line (its lease expires,
+// another replica sends it again; a delivery that keeps coming back without
+// a result is quarantined as poison). No row can hold the others back, and
+// every failure is counted in argus_webhook_result_write_failures_total.
 class ResultRecorder {
  public:
   // `written` runs (on the recorder's thread) after each batch is written.
@@ -42,6 +47,11 @@ class ResultRecorder {
 
  private:
   void Loop();
+  // Writes `batch`; false when it failed transiently and should be retried.
+  bool Write(std::vector<AttemptRecord>& batch);
+  // Writes each row alone (the batch failed for its data); returns the rows
+  // that failed transiently, to be retried.
+  std::vector<AttemptRecord> WriteOneByOne(std::vector<AttemptRecord> batch);
 
   const std::string replica_id_;
   DeliveryStore* store_;

@@ -59,7 +59,7 @@ absl::Status CheckStatusFilter(int status) {
 grpc::ServerUnaryReactor* EndpointRegistryService::ListDeliveries(
     grpc::CallbackServerContext* context, const v1::ListDeliveriesRequest* request,
     v1::ListDeliveriesResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
     if (absl::Status s = CheckStatusFilter(request->status()); !s.ok()) return s;
     absl::StatusOr<int> size = EffectivePageSize(request->page_size());
@@ -78,7 +78,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::ListDeliveries(
 grpc::ServerUnaryReactor* EndpointRegistryService::GetDelivery(
     grpc::CallbackServerContext* context, const v1::GetDeliveryRequest* request,
     v1::Delivery* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
     absl::StatusOr<DeliveryRow> d = deliveries_->Get(caller.org.id, request->id());
     if (!d.ok()) return d.status();
@@ -90,7 +90,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetDelivery(
 grpc::ServerUnaryReactor* EndpointRegistryService::Redeliver(
     grpc::CallbackServerContext* context, const v1::RedeliverRequest* request,
     v1::RedeliverResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("delivery_id", request->delivery_id()); !s.ok()) return s;
     if (absl::Status s = deliveries_->Redeliver(caller.org.id, request->delivery_id()); !s.ok()) {
       return s;
@@ -106,13 +106,14 @@ grpc::ServerUnaryReactor* EndpointRegistryService::Redeliver(
 grpc::ServerUnaryReactor* EndpointRegistryService::RecoverFailed(
     grpc::CallbackServerContext* context, const v1::RecoverFailedRequest* request,
     v1::RecoverFailedResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
     if (!request->has_since()) {
       return absl::InvalidArgumentError(
           "since is required, e.g. \"2026-11-21T00:00:00Z\": failed deliveries created then or "
           "later are queued again");
     }
+    if (absl::Status s = CheckTimestamp("since", request->since()); !s.ok()) return s;
     absl::StatusOr<int64_t> queued = deliveries_->RecoverFailed(
         caller.org.id, request->endpoint_id(), FromTimestamp(request->since()));
     if (!queued.ok()) return queued.status();
@@ -127,7 +128,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::RecoverFailed(
 grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpointStats(
     grpc::CallbackServerContext* context, const v1::GetEndpointStatsRequest* request,
     v1::EndpointStats* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
     absl::Duration window =
         request->has_window() ? FromDuration(request->window()) : kDefaultStatsWindow;
@@ -156,7 +157,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpointStats(
 grpc::ServerUnaryReactor* EndpointRegistryService::RotateSecret(
     grpc::CallbackServerContext* context, const v1::RotateSecretRequest* request,
     v1::RotateSecretResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
     absl::Duration grace =
         request->has_grace_period() ? FromDuration(request->grace_period()) : kDefaultGrace;
@@ -178,7 +179,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::RotateSecret(
 grpc::ServerUnaryReactor* EndpointRegistryService::SendTestEvent(
     grpc::CallbackServerContext* context, const v1::SendTestEventRequest* request,
     v1::SendTestEventResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
     std::string event_id = NewUuid();
     nlohmann::json payload = {{"message", "This is a test event from Argus Webhooks."},

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/custom_headers.h"
+#include "common/sealed_headers.h"
 #include "common/event_types.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -16,6 +17,20 @@
 
 namespace argus {
 namespace {
+
+// A value read back from GetEndpoint and sent again would replace the real
+// one with the placeholder.
+absl::Status RefuseRedactedValues(const std::map<std::string, std::string>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (value == kRedactedHeaderValue) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "headers: \"", name, "\" is \"", kRedactedHeaderValue,
+          "\", the placeholder GetEndpoint shows; send the real value (headers are replaced "
+          "as a whole)"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 void ToProto(const EndpointRecord& r, v1::Endpoint* out) {
   out->set_id(r.id);
@@ -99,6 +114,7 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
   absl::StatusOr<std::map<std::string, std::string>> headers =
       NormalizeCustomHeaders(Headers(req.headers()));
   if (!headers.ok()) return headers.status();
+  if (absl::Status s = RefuseRedactedValues(*headers); !s.ok()) return s;
   absl::StatusOr<std::vector<int64_t>> schedule =
       ValidateRetrySchedule(Durations(req.retry_schedule()));
   if (!schedule.ok()) return schedule.status();
@@ -112,7 +128,8 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
   record.label = req.label();
   record.url = req.url();
   record.format = static_cast<int>(*format);
-  record.headers = *std::move(headers);
+  record.sealed_headers = SealHeaders(*secrets_, *headers, record.id);
+  record.headers = RedactHeaders(*headers);
   record.retry_schedule_ms = *std::move(schedule);
   record.rate_limit_per_second = req.rate_limit_per_second();
 
@@ -167,7 +184,9 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
     } else if (path == "headers") {
       absl::StatusOr<std::map<std::string, std::string>> h = NormalizeCustomHeaders(Headers(e.headers()));
       if (!h.ok()) return h.status();
-      changes.headers = *std::move(h);
+      if (absl::Status s = RefuseRedactedValues(*h); !s.ok()) return s;
+      changes.sealed_headers = SealHeaders(*secrets_, *h, e.id());
+      changes.headers = RedactHeaders(*h);
     } else if (path == "retry_schedule") {
       absl::StatusOr<std::vector<int64_t>> s = ValidateRetrySchedule(Durations(e.retry_schedule()));
       if (!s.ok()) return s.status();
@@ -217,7 +236,7 @@ absl::Status EndpointRegistryService::SetState(const Caller& caller, const std::
 grpc::ServerUnaryReactor* EndpointRegistryService::CreateEndpoint(
     grpc::CallbackServerContext* context, const v1::CreateEndpointRequest* request,
     v1::CreateEndpointResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) {
+  return Serve(context, *request, [=, this](const Caller& caller) {
     return Create(caller, *request, *response);
   });
 }
@@ -225,7 +244,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::CreateEndpoint(
 grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpoint(
     grpc::CallbackServerContext* context, const v1::GetEndpointRequest* request,
     v1::Endpoint* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
     absl::StatusOr<EndpointRecord> r = store_->Get(caller.org.id, request->id());
     if (!r.ok()) return r.status();
@@ -237,7 +256,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpoint(
 grpc::ServerUnaryReactor* EndpointRegistryService::ListEndpoints(
     grpc::CallbackServerContext* context, const v1::ListEndpointsRequest* request,
     v1::ListEndpointsResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) {
+  return Serve(context, *request, [=, this](const Caller& caller) {
     return List(caller, *request, *response);
   });
 }
@@ -245,7 +264,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::ListEndpoints(
 grpc::ServerUnaryReactor* EndpointRegistryService::UpdateEndpoint(
     grpc::CallbackServerContext* context, const v1::UpdateEndpointRequest* request,
     v1::Endpoint* response) {
-  return Serve(context, [=, this](const Caller& caller) {
+  return Serve(context, *request, [=, this](const Caller& caller) {
     return Update(caller, *request, *response);
   });
 }
@@ -253,7 +272,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::UpdateEndpoint(
 grpc::ServerUnaryReactor* EndpointRegistryService::PauseEndpoint(
     grpc::CallbackServerContext* context, const v1::PauseEndpointRequest* request,
     v1::Endpoint* response) {
-  return Serve(context, [=, this](const Caller& caller) {
+  return Serve(context, *request, [=, this](const Caller& caller) {
     return SetState(caller, request->id(), v1::PAUSED, *response);
   });
 }
@@ -261,7 +280,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::PauseEndpoint(
 grpc::ServerUnaryReactor* EndpointRegistryService::ResumeEndpoint(
     grpc::CallbackServerContext* context, const v1::ResumeEndpointRequest* request,
     v1::Endpoint* response) {
-  return Serve(context, [=, this](const Caller& caller) {
+  return Serve(context, *request, [=, this](const Caller& caller) {
     return SetState(caller, request->id(), v1::ENABLED, *response);
   });
 }
@@ -269,7 +288,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::ResumeEndpoint(
 grpc::ServerUnaryReactor* EndpointRegistryService::DeleteEndpoint(
     grpc::CallbackServerContext* context, const v1::DeleteEndpointRequest* request,
     v1::DeleteEndpointResponse* response) {
-  return Serve(context, [=, this](const Caller& caller) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
     absl::StatusOr<int64_t> cancelled = store_->Delete(caller.org.id, request->id());
     if (!cancelled.ok()) return cancelled.status();
@@ -283,7 +302,7 @@ grpc::ServerUnaryReactor* EndpointRegistryService::DeleteEndpoint(
 grpc::ServerUnaryReactor* EndpointRegistryService::ListEventTypes(
     grpc::CallbackServerContext* context, const v1::ListEventTypesRequest* request,
     v1::ListEventTypesResponse* response) {
-  return Serve(context, [=, this](const Caller&) -> absl::Status {
+  return Serve(context, *request, [=, this](const Caller&) -> absl::Status {
     absl::StatusOr<std::vector<EventTypeRecord>> types = store_->ListEventTypes();
     if (!types.ok()) return types.status();
     for (const EventTypeRecord& t : *types) {

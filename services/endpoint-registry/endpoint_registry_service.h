@@ -86,7 +86,8 @@ class EndpointRegistryService final
 
   // Authenticates as admin on a worker, then runs `body(caller)`.
   template <typename Body>
-  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, Body body);
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
+                                  const google::protobuf::Message& request, Body body);
 
   EndpointStore* store_;
   DeliveryLogStore* deliveries_;
@@ -99,8 +100,10 @@ class EndpointRegistryService final
 // Used by both .cc files of the service.
 template <typename Body>
 grpc::ServerUnaryReactor* EndpointRegistryService::Serve(grpc::CallbackServerContext* context,
+                                                         const google::protobuf::Message& request,
                                                          Body body) {
-  return RunOnWorker(context, *workers_, [this, context, body = std::move(body)]() {
+  return RunAuthorizedOnWorker(context, request, *workers_, *auth_, kScopeAdmin,
+                               [this, context, body = std::move(body)]() {
     absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
     if (!caller.ok()) return caller.status();
     return body(*caller);

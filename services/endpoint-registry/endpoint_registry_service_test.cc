@@ -67,7 +67,7 @@ TEST_F(EndpointRegistryTest, CreateReturnsTheSecretOnlyOnce) {
   const v1::Endpoint& e = created.endpoint();
   EXPECT_EQ(e.format(), v1::NATIVE);
   EXPECT_EQ(e.state(), v1::ENABLED);
-  EXPECT_EQ(e.headers().at("authorization"), "Bearer receiver-token");
+  EXPECT_EQ(e.headers().at("authorization"), "[redacted]");  // write-only
   ASSERT_TRUE(absl::StartsWith(created.signing_secret(), "whsec_"));
   EXPECT_EQ(created.signing_secret().size(), 6u + 44u);
 
@@ -82,6 +82,8 @@ TEST_F(EndpointRegistryTest, CreateReturnsTheSecretOnlyOnce) {
   for (const std::string& text : {fetched.DebugString(), listed.DebugString()}) {
     EXPECT_FALSE(absl::StrContains(text, created.signing_secret()));
     EXPECT_FALSE(absl::StrContains(text, "whsec_"));
+    EXPECT_FALSE(absl::StrContains(text, "receiver-token"));
+    EXPECT_TRUE(absl::StrContains(text, "authorization"));
   }
   EXPECT_EQ(fetched.label(), "siem");
 }
@@ -98,6 +100,10 @@ TEST_F(EndpointRegistryTest, SecretIsStoredEncryptedNeverInPlaintext) {
       "SELECT encode(sealed, 'escape') FROM endpoint_secrets) rows "
       "WHERE t LIKE '%", secret_b64, "%'"));
   EXPECT_EQ(hits, "0");
+  // Nor the custom header value (a receiver's credential).
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM endpoints e WHERE e::text LIKE '%receiver-token%' "
+                           "OR encode(sealed_headers, 'escape') LIKE '%receiver-token%'"),
+            "0");
   std::string sealed_hex = db_.QueryValue(absl::StrCat(
       "SELECT encode(sealed, 'hex') FROM endpoint_secrets WHERE endpoint_id = '",
       created.endpoint().id(), "'"));
@@ -155,7 +161,7 @@ TEST_F(EndpointRegistryTest, CreateValidationNamesTheProblem) {
        [](auto& r) { (*r.mutable_headers())["Content-Type"] = "text/plain"; }, "Content-Type"},
       {"signature header",
        [](auto& r) { (*r.mutable_headers())["webhook-signature"] = "v1,x"; }, "reserved"},
-      {"crlf header", [](auto& r) { (*r.mutable_headers())["X-A"] = "a\r\nB: c"; }, "CR, LF"},
+      {"crlf header", [](auto& r) { (*r.mutable_headers())["X-A"] = "a\r\nB: c"; }, "control character 0x0d"},
       {"bad header name", [](auto& r) { (*r.mutable_headers())["bad name"] = "x"; }, "bad name"},
       {"project slug", [](auto& r) { r.set_project("My Game"); }, "project"},
       {"negative retry",
@@ -265,7 +271,10 @@ TEST_F(EndpointRegistryTest, UpdateChangesOnlyMaskedFieldsAndUrlFormatAreReadOnl
   EXPECT_EQ(out.event_types(0), "mfa.*");
   ASSERT_EQ(out.retry_schedule_size(), 1);
   EXPECT_EQ(out.retry_schedule(0).nanos(), 750000000);
-  EXPECT_EQ(out.headers().at("authorization"), "Bearer receiver-token");  // not in the mask
+  EXPECT_EQ(out.headers().at("authorization"), "[redacted]");  // not in the mask, kept
+  EXPECT_NE(db_.QueryValue(absl::StrCat("SELECT sealed_headers IS NOT NULL FROM endpoints WHERE id = '",
+                                        e.id(), "'")),
+            "f");
   EXPECT_EQ(out.url(), e.url());
 
   for (const char* field : {"url", "format"}) {

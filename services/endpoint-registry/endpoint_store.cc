@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "common/sealed_headers.h"
 
 namespace argus {
 namespace {
@@ -26,12 +27,20 @@ constexpr char kListEventTypes[] =
 
 constexpr char kInsertEndpoint[] = R"sql(
 INSERT INTO endpoints (id, org_id, project, label, url, format, event_types, headers,
-                       retry_schedule_ms, rate_limit_per_second)
+                       retry_schedule_ms, rate_limit_per_second, sealed_headers)
 VALUES ($1::uuid, $2::uuid, NULLIF($3, ''), $4, $5, $6,
         ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), $8::jsonb,
         CASE WHEN $9::jsonb = '[]' THEN NULL
              ELSE ARRAY(SELECT jsonb_array_elements_text($9::jsonb)::integer) END,
-        $10))sql";
+        $10, $11))sql";
+
+// Rows from before migration 0006 keep header values in plain text.
+constexpr char kUnsealedHeaders[] = R"sql(
+SELECT id::text, headers::text FROM endpoints WHERE sealed_headers IS NULL)sql";
+
+constexpr char kSealHeaders[] = R"sql(
+UPDATE endpoints SET sealed_headers = $2, headers = $3::jsonb
+WHERE id = $1::uuid AND sealed_headers IS NULL)sql";
 
 constexpr char kInsertSecret[] = R"sql(
 INSERT INTO endpoint_secrets (endpoint_id, version, sealed) VALUES ($1::uuid, 1, $2))sql";
@@ -57,6 +66,7 @@ UPDATE endpoints SET
   event_types = CASE WHEN $4::jsonb IS NULL THEN event_types
                      ELSE ARRAY(SELECT jsonb_array_elements_text($4::jsonb)) END,
   headers = COALESCE($5::jsonb, headers),
+  sealed_headers = CASE WHEN $5::jsonb IS NULL THEN sealed_headers ELSE $8 END,
   retry_schedule_ms = CASE WHEN $6::jsonb IS NULL THEN retry_schedule_ms
                            WHEN $6::jsonb = '[]' THEN NULL
                            ELSE ARRAY(SELECT jsonb_array_elements_text($6::jsonb)::integer) END,
@@ -157,7 +167,8 @@ absl::Status EndpointStore::Create(const std::string& org_id, const EndpointReco
     pqxx::work tx(c);
     tx.exec_params0(kInsertEndpoint, r.id, org_id, r.project, r.label, r.url, r.format,
                     Json(r.event_types).dump(), Json(r.headers).dump(),
-                    Json(r.retry_schedule_ms).dump(), r.rate_limit_per_second);
+                    Json(r.retry_schedule_ms).dump(), r.rate_limit_per_second,
+                    pqxx::binarystring(r.sealed_headers));
     if (!sealed_secret.empty()) {
       tx.exec_params0(kInsertSecret, r.id, pqxx::binarystring(sealed_secret));
     }
@@ -210,7 +221,29 @@ absl::StatusOr<EndpointRecord> EndpointStore::Update(const std::string& org_id,
   if (ch.rate_limit_per_second) rate = *ch.rate_limit_per_second;
   return ChangeEndpoint(pool_, "update_endpoint", kSql, org_id, id, ch.label,
                         JsonIfSet(ch.event_types), JsonIfSet(ch.headers),
-                        JsonIfSet(ch.retry_schedule_ms), rate);
+                        JsonIfSet(ch.retry_schedule_ms), rate,
+                        pqxx::binarystring(ch.sealed_headers));
+}
+
+absl::StatusOr<int> EndpointStore::SealLegacyHeaders(
+    const std::function<std::string(const std::string& id,
+                                    const std::map<std::string, std::string>& headers)>& seal) {
+  int sealed = 0;
+  absl::Status status = pool_->Run("seal_legacy_headers", [&](pqxx::connection& c) {
+    sealed = 0;
+    pqxx::work tx(c);
+    for (const auto& row : tx.exec(kUnsealedHeaders)) {
+      std::string id = row[0].as<std::string>();
+      auto headers = Json::parse(row[1].as<std::string>()).get<std::map<std::string, std::string>>();
+      tx.exec_params0(kSealHeaders, id, pqxx::binarystring(seal(id, headers)),
+                      Json(RedactHeaders(headers)).dump());
+      ++sealed;
+    }
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return sealed;
 }
 
 absl::StatusOr<EndpointRecord> EndpointStore::SetState(const std::string& org_id,

@@ -2,6 +2,7 @@
 #define ARGUS_SERVICES_ENDPOINT_REGISTRY_ENDPOINT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,7 +22,10 @@ struct EndpointRecord {
   std::string url;
   int format = 0;
   std::vector<std::string> event_types;
+  // Names only, each value kRedactedHeaderValue; the values are in
+  // sealed_headers (written, never read back).
   std::map<std::string, std::string> headers;
+  std::string sealed_headers;
   std::vector<int64_t> retry_schedule_ms;  // empty = default schedule
   uint32_t rate_limit_per_second = 0;
   int state = 1;
@@ -39,7 +43,8 @@ struct EndpointRecord {
 struct EndpointChanges {
   std::optional<std::string> label;
   std::optional<std::vector<std::string>> event_types;
-  std::optional<std::map<std::string, std::string>> headers;
+  std::optional<std::map<std::string, std::string>> headers;  // redacted, as in EndpointRecord
+  std::string sealed_headers;  // with `headers`
   std::optional<std::vector<int64_t>> retry_schedule_ms;
   std::optional<uint32_t> rate_limit_per_second;
 };
@@ -75,6 +80,11 @@ class EndpointStore {
   absl::StatusOr<EndpointPage> List(const std::string& org_id, int page_size,
                                     const std::optional<PageCursor>& after);
 
+  // Seals the header values of endpoints stored before they were sealed:
+  // `seal(id, headers)` returns the sealed form. Returns how many.
+  absl::StatusOr<int> SealLegacyHeaders(
+      const std::function<std::string(const std::string& id,
+                                      const std::map<std::string, std::string>& headers)>& seal);
   absl::StatusOr<EndpointRecord> Update(const std::string& org_id, const std::string& id,
                                         const EndpointChanges& changes);
 

@@ -1,5 +1,4 @@
 // endpoint-registry: the admin API (argus.webhooks.v1.EndpointRegistry).
-#include <cstdlib>
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -9,6 +8,7 @@
 #include "common/log.h"
 #include "common/pg_pool.h"
 #include "common/secret_box.h"
+#include "common/sealed_headers.h"
 #include "common/service_host.h"
 #include "common/target_url.h"
 #include "common/token_store.h"
@@ -27,12 +27,19 @@ absl::Status RunServer() {
   if (!secrets.ok()) return secrets.status();
   absl::StatusOr<TargetPolicy> policy = TargetPolicyFromFlags();
   if (!policy.ok()) return policy.status();
-  const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
-
   PgPool pool({.url = config->database_url, .size = config->db_pool_size});
   TokenStore tokens(&pool);
-  Authenticator auth(&tokens, internal_token ? internal_token : "");
+  Authenticator auth(&tokens, config->internal_token);
   EndpointStore store(&pool);
+  absl::StatusOr<int> resealed = store.SealLegacyHeaders(
+      [&](const std::string& id, const std::map<std::string, std::string>& headers) {
+        return SealHeaders(*secrets, headers, id);
+      });
+  if (!resealed.ok()) return resealed.status();
+  if (*resealed > 0) {
+    LogInfo("sealed the custom header values of older endpoints",
+            {{"endpoints", absl::StrCat(*resealed)}});
+  }
   DeliveryLogStore deliveries(&pool);
   WorkerPool workers(config->db_pool_size, /*max_queue=*/1024);
   EndpointRegistryService service(&store, &deliveries, &auth, &*secrets, *policy, &workers);
@@ -40,6 +47,8 @@ absl::Status RunServer() {
   ServiceHost host({.name = "endpoint-registry",
                     .grpc_listen = config->grpc_listen,
                     .metrics_listen = config->metrics_listen});
+  DatabaseProbe database(config->database_url);
+  host.AddReadinessCheck([&] { return database.Check(); });
   if (absl::Status s = host.Start({{v1::EndpointRegistry::service_full_name(), &service}});
       !s.ok()) {
     return s;

@@ -96,7 +96,7 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
 grpc::ServerUnaryReactor* EventIngestService::Publish(grpc::CallbackServerContext* context,
                                                       const v1::PublishRequest* request,
                                                       v1::PublishResponse* response) {
-  return RunOnWorker(context, *workers_, [=, this] {
+  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopePublish, [=, this] {
     return Handle(*context, {request}, /*batch=*/false, {response});
   });
 }
@@ -104,7 +104,8 @@ grpc::ServerUnaryReactor* EventIngestService::Publish(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* EventIngestService::PublishBatch(
     grpc::CallbackServerContext* context, const v1::PublishBatchRequest* request,
     v1::PublishBatchResponse* response) {
-  return RunOnWorker(context, *workers_, [=, this]() -> absl::Status {
+  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopePublish,
+                               [=, this]() -> absl::Status {
     std::vector<const v1::PublishRequest*> requests;
     std::vector<v1::PublishResponse*> responses;
     for (const v1::PublishRequest& r : request->events()) {

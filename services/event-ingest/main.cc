@@ -1,5 +1,4 @@
 // event-ingest: Publish and PublishBatch (argus.webhooks.v1.EventIngest).
-#include <cstdlib>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -33,11 +32,9 @@ absl::Status RunServer() {
   if (max_payload < 2 || max_payload > 16 * 1024 * 1024) {
     return absl::InvalidArgumentError("--max_payload_bytes must be in 2..16777216");
   }
-  const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
-
   PgPool pool({.url = config->database_url, .size = config->db_pool_size});
   TokenStore tokens(&pool);
-  Authenticator auth(&tokens, internal_token ? internal_token : "");
+  Authenticator auth(&tokens, config->internal_token);
   SubscriptionCache cache;
   SubscriptionInvalidator invalidator(config->database_url, &cache);
   PgNotifier notifier(config->database_url, "argus_deliveries");
@@ -45,17 +42,20 @@ absl::Status RunServer() {
   WorkerPool workers(config->db_pool_size, /*max_queue=*/4096);
   ServiceHost host({.name = "event-ingest",
                     .grpc_listen = config->grpc_listen,
-                    .metrics_listen = config->metrics_listen});
+                    .metrics_listen = config->metrics_listen,
+                    .max_receive_message_bytes = MaxPublishMessageBytes(max_payload)});
   IngestMetrics metrics(host.metrics());
   // Without the internal token the debouncer would refuse us; it still
   // counts every capture from the database, just a tick later.
   std::unique_ptr<DebouncerForwarder> debouncer;
-  if (internal_token != nullptr && *internal_token != '\0') {
+  if (!config->internal_token.empty()) {
     debouncer = std::make_unique<DebouncerForwarder>(absl::GetFlag(FLAGS_debouncer_addr),
-                                                     internal_token);
+                                                     config->internal_token);
   }
   EventIngestService service(&store, &auth, &workers, &metrics,
                              static_cast<size_t>(max_payload), debouncer.get());
+  DatabaseProbe database(config->database_url);
+  host.AddReadinessCheck([&] { return database.Check(); });
   if (absl::Status s = host.Start({{v1::EventIngest::service_full_name(), &service}}); !s.ok()) {
     return s;
   }

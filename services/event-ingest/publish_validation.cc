@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_text.h"
@@ -9,6 +11,12 @@
 #include "common/slug.h"
 
 namespace argus {
+
+int MaxPublishMessageBytes(int64_t max_payload_bytes) {
+  // A Struct payload may take up to twice its JSON size (see the early bound
+  // below), plus room for the other fields.
+  return static_cast<int>(std::max<int64_t>(kMaxBatchBytes, 2 * max_payload_bytes + 64 * 1024));
+}
 
 absl::StatusOr<NewEvent> ValidatePublishRequest(
     const v1::PublishRequest& req, size_t max_payload_bytes,
@@ -29,16 +37,15 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
         "idempotency_key is ", req.idempotency_key().size(), " bytes; at most ",
         kMaxIdempotencyKeyBytes));
   }
+  for (char c : req.idempotency_key()) {
+    if (c < 0x20 || c > 0x7E) {
+      return absl::InvalidArgumentError(
+          "idempotency_key may hold only printable ASCII characters (0x20-0x7E)");
+    }
+  }
   event.idempotency_key = req.idempotency_key();
   if (req.has_occurred_at()) {
-    // Years 1..9999, as google.protobuf.Timestamp defines them.
-    constexpr int64_t kMinSeconds = -62135596800;
-    constexpr int64_t kMaxSeconds = 253402300799;
-    const auto& ts = req.occurred_at();
-    if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 ||
-        ts.nanos() > 999999999) {
-      return absl::InvalidArgumentError("occurred_at is not a valid timestamp");
-    }
+    if (absl::Status s = CheckTimestamp("occurred_at", req.occurred_at()); !s.ok()) return s;
     event.occurred_at = FromTimestamp(req.occurred_at());
   } else {
     event.occurred_at = now;
@@ -70,6 +77,11 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
     }
   } else {
     event.payload_json = "{}";
+  }
+  if (int depth = JsonNestingDepth(event.payload_json); depth > kMaxJsonDepth) {
+    return absl::InvalidArgumentError(absl::StrCat("payload nests ", depth,
+                                                   " levels of objects and arrays; at most ",
+                                                   kMaxJsonDepth));
   }
   return event;
 }

@@ -17,6 +17,11 @@ namespace v1 = ::argus::webhooks::v1;
 inline constexpr size_t kDefaultMaxPayloadBytes = 256 * 1024;
 inline constexpr size_t kMaxIdempotencyKeyBytes = 200;
 inline constexpr int kMaxBatchSize = 500;
+// The largest request event-ingest receives (gRPC's max receive size): a
+// PublishBatch of up to kMaxBatchSize events and 16 MiB in all, or one
+// Publish whose payload is at the --max_payload_bytes limit.
+inline constexpr int kMaxBatchBytes = 16 * 1024 * 1024;
+int MaxPublishMessageBytes(int64_t max_payload_bytes);
 
 // An event ready to store: checked, with its payload as JSON object text.
 struct NewEvent {
@@ -31,7 +36,9 @@ struct NewEvent {
 // naming the field, for: an empty or unknown type; both data and data_json;
 // data_json that is not JSON or not an object; a payload over
 // `max_payload_bytes`; a malformed project slug; an idempotency key over 200
-// bytes; an occurred_at outside years 1..9999. No payload is "{}".
+// bytes or with a character outside printable ASCII; an occurred_at outside
+// years 1..9999; a payload nested deeper than kMaxJsonDepth. No payload is
+// "{}". Numbers beyond double range stay verbatim in data_json.
 absl::StatusOr<NewEvent> ValidatePublishRequest(
     const v1::PublishRequest& request, size_t max_payload_bytes,
     absl::FunctionRef<bool(absl::string_view)> is_known_type, absl::Time now);

@@ -63,7 +63,7 @@ TEST_F(DelivererScalingTest, TwoReplicasShareTheLoadAndEachEventArrivesOnce) {
   for (int i = 0; i < 2; ++i) {
     v1::DelivererStatus status;
     ASSERT_TRUE(suite_->DelivererStub(i)
-                    ->GetStatus(ServiceHarness::Context(suite_->admin_token()).get(), {}, &status)
+                    ->GetStatus(ServiceHarness::Context(suite_->operator_token()).get(), {}, &status)
                     .ok());
     EXPECT_GT(status.delivered(), 0) << "replica " << i << " delivered nothing";
     total += status.delivered();

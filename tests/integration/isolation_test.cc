@@ -174,6 +174,22 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   v1::DrainResponse drained;
   EXPECT_EQ(deliverer->Drain(ServiceHarness::Context(publish_a).get(), {}, &drained).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // The deliverers serve every org: an org's admin cannot read or stop them.
+  EXPECT_EQ(deliverer->GetStatus(ServiceHarness::Context(suite_->admin_token()).get(), {}, &status)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(deliverer->Drain(ServiceHarness::Context(suite_->admin_token()).get(), {}, &drained)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(deliverer->GetStatus(ServiceHarness::Context(suite_->operator_token()).get(), {},
+                                   &status)
+                  .ok());
+  // An operator token reads no org's data.
+  v1::ListEndpointsResponse listed;
+  EXPECT_EQ(suite_->registry()
+                .ListEndpoints(ServiceHarness::Context(suite_->operator_token()).get(), {}, &listed)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(deliverer->Drain(ServiceHarness::Context("").get(), {}, &drained).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 

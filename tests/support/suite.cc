@@ -13,9 +13,10 @@
 namespace argus::testing {
 namespace {
 
-std::string MintToken(const std::vector<std::string>& env, const char* scope) {
-  CommandResult r =
-      RunCommand({ARGUSCTL_BINARY, "token", "create", "--org", "acme", "--scope", scope}, env);
+std::string MintToken(const std::vector<std::string>& env, const std::string& scope) {
+  std::vector<std::string> argv = {ARGUSCTL_BINARY, "token", "create", "--scope", scope};
+  if (scope != "operator") argv.insert(argv.end(), {"--org", "acme"});
+  CommandResult r = RunCommand(argv, env);
   if (r.exit_code != 0) {
     std::fprintf(stderr, "argusctl failed: %s\n", r.err.c_str());
     std::abort();
@@ -29,6 +30,7 @@ Suite::Suite(const std::string& database_url, Options options)
     : database_url_(database_url), options_(std::move(options)) {
   admin_token_ = MintToken(Env(), "admin");
   publish_token_ = MintToken(Env(), "publish");
+  operator_token_ = MintToken(Env(), "operator");
   debouncer_address_ = absl::StrCat("127.0.0.1:", FreeTcpPort());
   registry_ = Start(REGISTRY_BINARY, options_.registry_flags);
   std::vector<std::string> ingest_flags = {"--debouncer_addr", debouncer_address_};

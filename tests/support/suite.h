@@ -58,6 +58,8 @@ class Suite {
   v1::EventIngest::Stub& ingest() { return *ingest_stub_; }
   const std::string& admin_token() const { return admin_token_; }
   const std::string& publish_token() const { return publish_token_; }
+  // Scope operator (Deliverer.GetStatus, Drain); no org.
+  const std::string& operator_token() const { return operator_token_; }
   const std::string& database_url() const { return database_url_; }
 
   // Prometheus jobs and the metrics ports of their running processes.
@@ -82,6 +84,7 @@ class Suite {
   const Options options_;
   std::string admin_token_;
   std::string publish_token_;
+  std::string operator_token_;
   Running registry_;
   Running ingest_;
   std::vector<Running> deliverers_;

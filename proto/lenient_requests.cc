@@ -1,0 +1,108 @@
+#include "proto/lenient_requests.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "common/utf8_text.h"
+
+namespace argus {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::UnknownField;
+using google::protobuf::UnknownFieldSet;
+
+// Nesting we follow into messages (protobuf's own parse limit).
+constexpr int kMaxDepth = 100;
+
+// Replaces invalid UTF-8 in the string fields of `fields` (the wire form of
+// a `type` message), following nested messages. `bad` receives the path of
+// the first invalid field. Returns true when something was replaced.
+bool Scrub(UnknownFieldSet& fields, const Descriptor* type, const std::string& prefix,
+           std::string* bad, int depth) {
+  bool changed = false;
+  for (int i = 0; i < fields.field_count(); ++i) {
+    UnknownField* f = fields.mutable_field(i);
+    if (f->type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
+    const FieldDescriptor* fd = type->FindFieldByNumber(f->number());
+    if (fd == nullptr) continue;
+    std::string path = prefix.empty() ? fd->name() : prefix + "." + fd->name();
+    if (fd->type() == FieldDescriptor::TYPE_STRING) {
+      if (IsValidUtf8(f->length_delimited())) continue;
+      if (bad->empty()) *bad = path;
+      *f->mutable_length_delimited() =
+          ToSafeText(f->length_delimited(), std::numeric_limits<size_t>::max());
+      changed = true;
+    } else if (fd->type() == FieldDescriptor::TYPE_MESSAGE && depth < kMaxDepth) {
+      UnknownFieldSet nested;
+      if (!nested.ParseFromString(f->length_delimited())) continue;
+      if (Scrub(nested, fd->message_type(), path, bad, depth + 1)) {
+        f->mutable_length_delimited()->clear();
+        nested.SerializeToString(f->mutable_length_delimited());
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+}  // namespace
+
+std::string InvalidUtf8Field(const google::protobuf::Message& request) {
+  const UnknownFieldSet& unknown = request.GetReflection()->GetUnknownFields(request);
+  for (int i = unknown.field_count() - 1; i >= 0; --i) {
+    const UnknownField& f = unknown.field(i);
+    if (f.number() == kInvalidUtf8MarkField && f.type() == UnknownField::TYPE_LENGTH_DELIMITED) {
+      return f.length_delimited();
+    }
+  }
+  return "";
+}
+
+grpc::Status SerializeRequest(const google::protobuf::MessageLite& msg, grpc::ByteBuffer* bb,
+                              bool* own_buffer) {
+  return grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::MessageLite>(
+      msg, bb, own_buffer);
+}
+
+grpc::Status DeserializeRequestLeniently(grpc::ByteBuffer* buffer,
+                                         google::protobuf::Message* msg) {
+  if (buffer == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "No payload");
+  {
+    grpc::ProtoBufferReader reader(buffer);  // reads without consuming
+    if (!reader.status().ok()) return reader.status();
+    if (msg->ParseFromZeroCopyStream(&reader)) {
+      buffer->Clear();
+      return grpc::Status::OK;
+    }
+  }
+  // The slow path, for what protobuf refused: as raw fields, with every
+  // string field made valid text, then parsed again and marked.
+  std::vector<grpc::Slice> slices;
+  buffer->Dump(&slices);
+  buffer->Clear();
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  UnknownFieldSet fields;
+  std::string bad;
+  if (!fields.ParseFromString(bytes) || !Scrub(fields, msg->GetDescriptor(), "", &bad, 0)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "cannot parse the request");
+  }
+  std::string scrubbed;
+  fields.SerializeToString(&scrubbed);
+  msg->Clear();
+  if (!msg->ParseFromString(scrubbed)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "cannot parse the request");
+  }
+  msg->GetReflection()->MutableUnknownFields(msg)->AddLengthDelimited(kInvalidUtf8MarkField, bad);
+  return grpc::Status::OK;
+}
+
+}  // namespace argus
