@@ -5,15 +5,56 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 namespace argus {
 
-bool IsJsonObjectText(absl::string_view text) {
-  if (text.find('\0') != absl::string_view::npos) return false;
+namespace {
+
+// Reads without building anything (nlohmann's SAX parser is iterative) and
+// keeps why it stopped.
+struct ErrorRecorder : nlohmann::json_sax<nlohmann::json> {
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    number_overflow = e.id == 406;
+    return false;
+  }
+  bool number_overflow = false;
+};
+
+}  // namespace
+
+absl::Status CheckJsonObjectText(absl::string_view field, absl::string_view text) {
+  auto not_an_object = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be a JSON object, like {\"userId\": \"u1\"}"));
+  };
+  if (text.find('\0') != absl::string_view::npos) return not_an_object();
   absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
-  if (trimmed.empty() || trimmed.front() != '{') return false;
-  return nlohmann::json::accept(text.begin(), text.end());
+  if (trimmed.empty() || trimmed.front() != '{') return not_an_object();
+  ErrorRecorder recorder;
+  if (nlohmann::json::sax_parse(text.begin(), text.end(), &recorder)) return absl::OkStatus();
+  if (recorder.number_overflow) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " holds a number beyond the range of a double (about ±1.8e308), which JSON "
+               "parsers cannot read: send it as a string"));
+  }
+  return not_an_object();
 }
+
+bool IsJsonObjectText(absl::string_view text) { return CheckJsonObjectText("", text).ok(); }
 
 int JsonNestingDepth(absl::string_view text) {
   int depth = 0;

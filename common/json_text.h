@@ -1,6 +1,7 @@
 #ifndef ARGUS_COMMON_JSON_TEXT_H_
 #define ARGUS_COMMON_JSON_TEXT_H_
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace argus {
@@ -11,9 +12,13 @@ namespace argus {
 // recursing into it: a recursive walk of 100,000 levels overflows the stack.
 inline constexpr int kMaxJsonDepth = 32;
 
-// True when `text` is exactly one JSON object (RFC 8259): valid JSON whose
+// OK when `text` is exactly one JSON object (RFC 8259): valid JSON whose
 // first non-space character is '{', with no NUL byte anywhere (JSON allows
-// none, PostgreSQL text stores none; the parser alone would stop at one).
+// none, PostgreSQL text stores none; the parser alone would stop at one),
+// and no number beyond the range of a double (receivers' JSON parsers and
+// our renderers could not read it). INVALID_ARGUMENT saying which, about
+// `field`, otherwise.
+absl::Status CheckJsonObjectText(absl::string_view field, absl::string_view text);
 bool IsJsonObjectText(absl::string_view text);
 
 // The deepest nesting of objects and arrays in `text`, found by one

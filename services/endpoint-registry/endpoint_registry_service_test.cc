@@ -1,10 +1,13 @@
 // Service tests: a real registry over a real gRPC channel against a real,
 // freshly migrated PostgreSQL database.
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <httplib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/page_token.h"
 #include "common/ip_address.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/endpoint-registry/registry_harness.h"
@@ -380,6 +383,39 @@ TEST_F(EndpointRegistryTest, ListPaginatesAndRejectsForgedTokens) {
   negative.set_page_size(-5);
   ExpectError(harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), negative, &resp),
               grpc::StatusCode::INVALID_ARGUMENT, "page_size");
+  // Well-formed tokens with times no row can have: refused, not a SQL error.
+  for (int64_t t : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+    v1::ListEndpointsRequest extreme;
+    extreme.set_page_token(EncodePageToken({t, *created.begin()}));
+    ExpectError(harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), extreme, &resp),
+                grpc::StatusCode::INVALID_ARGUMENT, "page_token");
+  }
+}
+
+TEST_F(EndpointRegistryTest, HostileFieldsAreInvalidArgumentNeverInternal) {
+  v1::Endpoint e = CreateOk(NativeRequest());
+  v1::RecoverFailedRequest recover;
+  recover.set_endpoint_id(e.id());
+  v1::RecoverFailedResponse recovered;
+  for (int64_t seconds : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                          int64_t{253402300800}}) {
+    recover.mutable_since()->set_seconds(seconds);
+    ExpectError(harness_.stub().RecoverFailed(RegistryHarness::Context(admin_).get(), recover,
+                                              &recovered),
+                grpc::StatusCode::INVALID_ARGUMENT, "since is not a valid timestamp");
+  }
+  v1::GetEndpointRequest get;
+  get.set_id("\xff\xfe");
+  v1::Endpoint out;
+  ExpectError(harness_.stub().GetEndpoint(RegistryHarness::Context(admin_).get(), get, &out),
+              grpc::StatusCode::INVALID_ARGUMENT, "id is not valid UTF-8");
+  // The redaction placeholder read back and sent again would erase the real value.
+  v1::UpdateEndpointRequest update;
+  update.mutable_endpoint()->set_id(e.id());
+  (*update.mutable_endpoint()->mutable_headers())["authorization"] = "[redacted]";
+  update.mutable_update_mask()->add_paths("headers");
+  ExpectError(harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), update, &out),
+              grpc::StatusCode::INVALID_ARGUMENT, "placeholder");
 }
 
 TEST_F(EndpointRegistryTest, ListEventTypesHasTheWholeCatalog) {

@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <pqxx/pqxx>
+
+#include <functional>
+#include <limits>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/endpoint-registry/registry_harness.h"
 #include "services/event-ingest/ingest_harness.h"
 #include "tests/support/test_database.h"
@@ -321,6 +326,80 @@ TEST(EventIngestMetricsTest, CountsWhatWasPublished) {
   EXPECT_TRUE(absl::StrContains(body, "argus_webhook_events_published_total{result=\"rejected\"} 1"));
   EXPECT_TRUE(absl::StrContains(body, "argus_webhook_fanout_deliveries_total 1"));
   EXPECT_TRUE(absl::StrContains(body, "argus_webhook_publish_seconds_count 3"));
+}
+
+// Every hostile value a publisher can send gets INVALID_ARGUMENT and a
+// message naming what is wrong: never INTERNAL, never a silent merge.
+TEST_F(EventIngestTest, HostileInputIsRefusedWithAMessage) {
+  struct Case {
+    const char* name;
+    std::function<void(v1::PublishRequest&)> set;
+    const char* message;
+  };
+  std::string deep;  // 40 levels, under the size limit
+  for (int i = 0; i < 39; ++i) deep += "{\"a\":";
+  deep += "{}" + std::string(39, '}');
+  for (const Case& c : std::vector<Case>{
+           {"key with NUL", [](auto& r) { r.set_idempotency_key(std::string("K\0AAA", 5)); },
+            "printable ASCII"},
+           {"key with newline", [](auto& r) { r.set_idempotency_key("K\nA"); }, "printable ASCII"},
+           {"deep payload", [&](auto& r) { r.set_data_json(deep); }, "nests 40 levels"},
+           {"invalid UTF-8 type", [](auto& r) { r.set_type("user.\xff"); },
+            "type is not valid UTF-8"},
+           {"invalid UTF-8 in Struct data",
+            [](auto& r) { (*r.mutable_data()->mutable_fields())["k"].set_string_value("\xc3"); },
+            "not valid UTF-8"},
+           {"occurred_at beyond year 9999",
+            [](auto& r) { r.mutable_occurred_at()->set_seconds(std::numeric_limits<int64_t>::max()); },
+            "occurred_at is not a valid timestamp"}}) {
+    v1::PublishRequest req;
+    req.set_type("user.login");
+    c.set(req);
+    v1::PublishResponse resp;
+    grpc::Status s = Publish(req, &resp, publisher_);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.name << ": " << s.error_message();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), c.message)) << c.name << ": " << s.error_message();
+  }
+  // Keys that differ only after a NUL were one key once: now each is refused,
+  // and nothing was stored.
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), "0");
+}
+
+TEST_F(EventIngestTest, NumbersBeyondDoubleRangeAreRefusedPreciseOnesKeptVerbatim) {
+  v1::PublishRequest req;
+  req.set_type("user.login");
+  req.set_data_json(R"({"big":1e400})");
+  v1::PublishResponse resp;
+  grpc::Status s = Publish(req, &resp, publisher_);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "beyond the range of a double"))
+      << s.error_message();
+  req.set_data_json(R"({"precise":0.1000000000000000000000001,"tiny":1e-400})");
+  ASSERT_TRUE(Publish(req, &resp, publisher_).ok());
+  EXPECT_EQ(Count(absl::StrCat("SELECT payload FROM events WHERE id = '", resp.event_id(), "'")),
+            R"({"precise":0.1000000000000000000000001,"tiny":1e-400})");
+}
+
+TEST_F(EventIngestTest, AFloodOfBadTokensCostsNoLookupAfterTheFirst) {
+  v1::PublishRequest req;
+  req.set_type("user.login");
+  v1::PublishResponse resp;
+  ASSERT_EQ(Publish(req, &resp, "argus_not-a-real-token").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  absl::Time primed = absl::Now();
+  // With the token table locked, any look-up would block until the call's
+  // deadline: every refusal below comes from the negative cache.
+  pqxx::connection locker(db_.url());
+  pqxx::work lock(locker);
+  lock.exec("LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE");
+  int calls = 0;
+  while (calls < 100 && absl::Now() - primed < absl::Seconds(1)) {
+    EXPECT_EQ(Publish(req, &resp, "argus_not-a-real-token").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    ++calls;
+  }
+  lock.abort();
+  EXPECT_GT(calls, 0);
 }
 
 }  // namespace

@@ -59,9 +59,7 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
       return absl::InvalidArgumentError(absl::StrCat(
           "payload is ", req.data_json().size(), " bytes; the limit is ", max_payload_bytes));
     }
-    if (!IsJsonObjectText(req.data_json())) {
-      return absl::InvalidArgumentError("data_json must be a JSON object, like {\"userId\": \"u1\"}");
-    }
+    if (absl::Status s = CheckJsonObjectText("data_json", req.data_json()); !s.ok()) return s;
     event.payload_json = req.data_json();
   } else if (req.has_data()) {
     if (req.data().ByteSizeLong() > max_payload_bytes * 2) {  // cheap early bound
