@@ -48,7 +48,7 @@ class Authenticator {
  public:
   // `internal_token`: ARGUS_INTERNAL_TOKEN, empty to accept none.
   Authenticator(TokenStore* store, std::string internal_token,
-                absl::Duration cache_ttl = absl::Seconds(4),
+                absl::Duration cache_ttl = absl::Seconds(3),
                 absl::Duration negative_ttl = absl::Seconds(2));
 
   // What can be told of the call's token without a database look-up: an

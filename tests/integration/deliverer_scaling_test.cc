@@ -58,7 +58,19 @@ TEST_F(DelivererScalingTest, TwoReplicasShareTheLoadAndEachEventArrivesOnce) {
   }, absl::Seconds(20)));
   std::map<std::string, int> seen = Arrivals(receiver_, "/load");
   EXPECT_EQ(seen.size(), ids.size());
-  for (const auto& id : ids) EXPECT_EQ(seen[id], 1) << id;
+  // At least once: an event may arrive twice only after an attempt that was
+  // recorded as failed (on a busy machine a 2 s request timeout can expire
+  // while the receiver is still answering). Never from two replicas holding
+  // it at once: a lease runs out only after a replica stopped sending.
+  for (const auto& id : ids) {
+    ASSERT_GE(seen[id], 1) << id;
+    if (seen[id] == 1) continue;
+    std::string failed = Sql(absl::StrCat(
+        "SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+        "WHERE d.event_id = '", id, "' AND (a.error <> '' OR a.status_code NOT BETWEEN 200 AND 299)"));
+    EXPECT_GE(std::stoi(failed), seen[id] - 1)
+        << id << " arrived " << seen[id] << " times with " << failed << " failed attempts recorded";
+  }
   int64_t total = 0;
   for (int i = 0; i < 2; ++i) {
     v1::DelivererStatus status;
@@ -68,7 +80,7 @@ TEST_F(DelivererScalingTest, TwoReplicasShareTheLoadAndEachEventArrivesOnce) {
     EXPECT_GT(status.delivered(), 0) << "replica " << i << " delivered nothing";
     total += status.delivered();
   }
-  EXPECT_EQ(total, 400);
+  EXPECT_EQ(total, 400);  // one recorded success per event, whichever replica
   EXPECT_EQ(VerifySignatures(receiver_.Received("/load")[0], ep.secret), "");
 }
 

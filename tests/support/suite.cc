@@ -120,6 +120,15 @@ std::vector<std::pair<std::string, int>> Suite::MetricsTargets() const {
   return out;
 }
 
+std::vector<std::pair<std::string, ChildProcess*>> Suite::Services() {
+  std::vector<std::pair<std::string, ChildProcess*>> out = {
+      {registry_.grpc_address, registry_.process.get()},
+      {ingest_.grpc_address, ingest_.process.get()}};
+  for (Running& d : deliverers_) out.push_back({d.grpc_address, d.process.get()});
+  for (Running& d : debouncers_) out.push_back({d.grpc_address, d.process.get()});
+  return out;
+}
+
 std::string Suite::AllLogs() const {
   std::string logs = registry_.process->Stderr() + ingest_.process->Stderr();
   for (const Running& d : deliverers_) logs += d.process->Stderr();

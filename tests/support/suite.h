@@ -39,6 +39,10 @@ class Suite {
   int StartDeliverer(const std::vector<std::string>& extra_flags = {});
 
   ChildProcess& deliverer(int i) { return *deliverers_.at(i).process; }
+  ChildProcess& registry_process() { return *registry_.process; }
+  ChildProcess& ingest_process() { return *ingest_.process; }
+  // Every running service: its gRPC address and its process.
+  std::vector<std::pair<std::string, ChildProcess*>> Services();
 
   // SIGKILLs event-ingest and starts a new one on the same address.
   void RestartIngest();
