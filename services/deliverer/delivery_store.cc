@@ -208,8 +208,8 @@ std::string TextArray(const std::set<std::string>& values) {
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
-// Response bodies are made valid text when received (ToSafeText); should an
-// invalid byte still get here, it is replaced rather than failing the batch.
+// Like AttemptRowsJson: an invalid byte is replaced rather than failing the
+// batch.
 std::string JsonText(const Json& rows) {
   return rows.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -272,22 +272,12 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
 
 absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
                                           const std::vector<AttemptRecord>& records) {
-  Json attempts = Json::array();
   Json deliveries = Json::array();
   // The latest attempt per endpoint, and how many failures it had in this batch.
   std::map<std::string, Json> endpoints;
   std::set<std::string> buckets;
   for (const AttemptRecord& r : records) {
     buckets.insert(r.bucket_at);
-    attempts.push_back({{"id", r.delivery_id},
-                        {"endpoint_id", r.endpoint_id},
-                        {"attempt", r.attempt},
-                        {"started_us", Micros(r.started)},
-                        {"duration_us", absl::ToInt64Microseconds(r.duration)},
-                        {"status", r.status_code},
-                        {"error", r.error},
-                        {"body", r.response_body},
-                        {"headers", r.request_headers}});
     int state = r.verdict == DeliveryVerdict::kSucceeded ? 3
                 : r.verdict == DeliveryVerdict::kRetry   ? 1
                                                          : 4;
@@ -315,7 +305,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   absl::Status status = pool_->Run("record_attempts", [&](pqxx::connection& c) {
     disabled = 0;
     pqxx::work tx(c);
-    ExecPrepared(tx, "insert_attempts", kInsertAttempts, JsonText(attempts));
+    ExecPrepared(tx, "insert_attempts", kInsertAttempts, AttemptRowsJson(records));
     tx.exec_params0(kUpdateDeliveries, JsonText(deliveries), replica, TextArray(buckets));
     for (const auto& row :
          ExecPrepared(tx, "update_endpoints", kUpdateEndpoints, JsonText(endpoint_rows),

@@ -11,6 +11,7 @@
 #include "common/pg_pool.h"
 #include "common/retry_policy.h"
 #include "common/webhook_payloads.h"
+#include "services/deliverer/attempt_record.h"
 
 namespace argus {
 
@@ -33,23 +34,6 @@ struct ClaimedDelivery {
   absl::Time claimed_at;  // this replica's clock, taken before the claim ran
 };
 
-// One finished attempt and what follows from it.
-struct AttemptRecord {
-  std::string delivery_id;
-  std::string bucket_at;  // ClaimedDelivery::bucket_at: the update goes to one partition
-  std::string endpoint_id;
-  int attempt = 1;
-  absl::Time started;
-  absl::Duration duration;
-  int status_code = 0;
-  std::string error;
-  std::string response_body;  // at most 1 KiB
-  std::map<std::string, std::string> request_headers;  // signatures removed
-  DeliveryVerdict verdict = DeliveryVerdict::kFailed;
-  absl::Time next_attempt_at;  // kRetry
-  bool disable_endpoint = false;
-  std::string disable_reason;
-};
 
 struct QueueStats {
   int64_t pending_due = 0;     // pending and due now

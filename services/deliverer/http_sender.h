@@ -15,10 +15,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/target_url.h"
+#include "services/deliverer/attempt_record.h"
 
 namespace argus {
-
-inline constexpr size_t kMaxResponseBodyBytes = 1024;
 
 struct HttpRequest {
   std::string url;
