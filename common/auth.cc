@@ -28,10 +28,8 @@ absl::StatusOr<absl::string_view> ParseBearer(absl::string_view header) {
         "missing authorization metadata: send \"authorization: Bearer <token>\"");
   }
   constexpr absl::string_view kPrefix = "bearer ";
-  if (header.size() <= kPrefix.size() ||
-      !absl::StartsWithIgnoreCase(header, kPrefix)) {
-    return absl::UnauthenticatedError(
-        "authorization must be \"Bearer <token>\"");
+  if (header.size() <= kPrefix.size() || !absl::StartsWithIgnoreCase(header, kPrefix)) {
+    return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
   }
   absl::string_view token = absl::StripAsciiWhitespace(header.substr(kPrefix.size()));
   if (token.empty() || token.size() > 256) {
@@ -80,8 +78,7 @@ absl::StatusOr<TokenGrant> Authenticator::Lookup(const std::string& hash) {
 
 absl::Status Authenticator::CheckScope(const TokenGrant& grant, absl::string_view scope) {
   if (std::find(grant.scopes.begin(), grant.scopes.end(), scope) == grant.scopes.end()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("this token lacks the \"", scope, "\" scope"));
+    return absl::PermissionDeniedError(absl::StrCat("this token lacks the \"", scope, "\" scope"));
   }
   return absl::OkStatus();
 }
@@ -99,9 +96,9 @@ absl::Status Authenticator::PreCheck(const grpc::ServerContextBase& context,
   return CheckScope(**cached, scope);
 }
 
-absl::StatusOr<Caller> Authenticator::Authenticate(
-    const grpc::ServerContextBase& context, absl::string_view scope,
-    const std::string& requested_org) {
+absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& context,
+                                                   absl::string_view scope,
+                                                   const std::string& requested_org) {
   absl::StatusOr<absl::string_view> token = ParseBearer(AuthorizationHeader(context));
   if (!token.ok()) return token.status();
 

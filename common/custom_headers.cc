@@ -17,17 +17,16 @@ constexpr size_t kMaxValueLength = 1024;
 // Set by the deliverer, or hop-by-hop and proxy headers (RFC 9110 7.6.1,
 // 11.7): meaningful for one connection or a proxy, never for a receiver.
 constexpr std::array<absl::string_view, 14> kReservedNames = {
-    "content-type",       "content-length",      "host",    "user-agent",
-    "connection",         "transfer-encoding",   "expect",  "te",
-    "keep-alive",         "upgrade",             "trailer", "proxy-authorization",
+    "content-type",       "content-length",    "host",    "user-agent",
+    "connection",         "transfer-encoding", "expect",  "te",
+    "keep-alive",         "upgrade",           "trailer", "proxy-authorization",
     "proxy-authenticate", "proxy-connection"};
-constexpr std::array<absl::string_view, 3> kReservedPrefixes = {"argus-", "webhook-",
-                                                               "x-argus-"};
+constexpr std::array<absl::string_view, 3> kReservedPrefixes = {"argus-", "webhook-", "x-argus-"};
 
 // RFC 9110 token characters.
 bool IsTokenChar(char c) {
-  return absl::ascii_isalnum(c) || absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-                                       absl::string_view::npos;
+  return absl::ascii_isalnum(c) ||
+         absl::string_view("!#$%&'*+-.^_`|~").find(c) != absl::string_view::npos;
 }
 
 absl::Status Bad(absl::string_view name, absl::string_view why) {
@@ -69,8 +68,7 @@ absl::StatusOr<std::map<std::string, std::string>> NormalizeCustomHeaders(
       unsigned char b = static_cast<unsigned char>(c);
       if ((b < 0x20 && c != '\t') || b == 0x7F) {
         return Bad(raw_name, absl::StrCat("value contains control character 0x",
-                                          absl::Hex(b, absl::kZeroPad2),
-                                          " (only tab is allowed)"));
+                                          absl::Hex(b, absl::kZeroPad2), " (only tab is allowed)"));
       }
     }
     if (!out.emplace(name, value).second) {

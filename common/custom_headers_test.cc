@@ -25,7 +25,10 @@ TEST(CustomHeadersTest, RefusesReservedAndMalformed) {
                        Bad{"Keep-Alive", "timeout=5", "hop-by-hop"},
                        Bad{"Proxy-Authorization", "Basic x", "hop-by-hop"},
                        Bad{"Trailer", "x", "hop-by-hop"},
-                       Bad{"x-ok", "a\x01" "b", "control character 0x01"},
+                       Bad{"x-ok",
+                           "a\x01"
+                           "b",
+                           "control character 0x01"},
                        Bad{"x-ok", "a\x0b", "control character 0x0b"},
                        Bad{"x-ok", "a\x7f", "control character 0x7f"},
                        Bad{"argus-signature", "x", "reserved"},
@@ -35,7 +38,8 @@ TEST(CustomHeadersTest, RefusesReservedAndMalformed) {
                        Bad{"x-ok", std::string("a\0b", 3), "control character 0x00"},
                        Bad{"bad name", "x", "not a valid header name"},
                        Bad{"x:y", "x", "not a valid header name"},
-                       Bad{"", "x", "1..64"}, Bad{std::string(65, 'a'), "x", "1..64"},
+                       Bad{"", "x", "1..64"},
+                       Bad{std::string(65, 'a'), "x", "1..64"},
                        Bad{"x-long", std::string(1025, 'v'), "longer than 1024"}}) {
     auto h = NormalizeCustomHeaders({{b.name, b.value}});
     ASSERT_FALSE(h.ok()) << b.name;

@@ -32,8 +32,7 @@ ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections (and DB workers)");
 
 namespace argus {
 
-std::vector<char*> ParseFlagsWithEnv(int argc, char** argv,
-                                     const char* usage) {
+std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage) {
   absl::SetProgramUsageMessage(usage);
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     std::string env_name = absl::StrCat("ARGUS_", absl::AsciiStrToUpper(name));
@@ -48,14 +47,12 @@ std::vector<char*> ParseFlagsWithEnv(int argc, char** argv,
   return absl::ParseCommandLine(argc, argv);
 }
 
-absl::StatusOr<CommonConfig> LoadCommonConfig(
-    const std::string& default_grpc_listen,
-    const std::string& default_metrics_listen) {
+absl::StatusOr<CommonConfig> LoadCommonConfig(const std::string& default_grpc_listen,
+                                              const std::string& default_metrics_listen) {
   CommonConfig config;
   config.database_url = absl::GetFlag(FLAGS_database_url);
   if (config.database_url.empty()) {
-    return absl::InvalidArgumentError(
-        "--database_url (or ARGUS_DATABASE_URL) is required");
+    return absl::InvalidArgumentError("--database_url (or ARGUS_DATABASE_URL) is required");
   }
   config.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
   if (config.grpc_listen.empty()) config.grpc_listen = default_grpc_listen;
@@ -82,9 +79,9 @@ absl::Status CheckInternalToken(absl::string_view token) {
         "`openssl rand -hex 32`");
   }
   if (token.size() < kMinInternalTokenLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ARGUS_INTERNAL_TOKEN must be at least ", kMinInternalTokenLength,
-        " characters (it lets a caller act for any org): use `openssl rand -hex 32`"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ARGUS_INTERNAL_TOKEN must be at least ", kMinInternalTokenLength,
+                     " characters (it lets a caller act for any org): use `openssl rand -hex 32`"));
   }
   return absl::OkStatus();
 }

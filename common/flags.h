@@ -25,8 +25,7 @@ namespace argus {
 // Applies ARGUS_<FLAG_NAME> environment variables to flags, then parses the
 // command line over them. Returns the positional arguments (argv[0] first).
 // Exits with a usage message on an unknown flag or a malformed value.
-std::vector<char*> ParseFlagsWithEnv(int argc, char** argv,
-                                     const char* usage);
+std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage);
 
 // Where the service listens and what it connects to, typed and checked.
 struct CommonConfig {
@@ -48,9 +47,8 @@ absl::Status CheckInternalToken(absl::string_view token);
 // Reads the shared flags and ARGUS_INTERNAL_TOKEN; empty listen flags take
 // the service's defaults. INVALID_ARGUMENT names the flag that is missing or
 // malformed (a service refuses to start with it).
-absl::StatusOr<CommonConfig> LoadCommonConfig(
-    const std::string& default_grpc_listen,
-    const std::string& default_metrics_listen);
+absl::StatusOr<CommonConfig> LoadCommonConfig(const std::string& default_grpc_listen,
+                                              const std::string& default_metrics_listen);
 
 // --allow_insecure_targets and --allowed_target_cidrs as a TargetPolicy.
 // Logs a loud warning when insecure targets are allowed.

@@ -10,11 +10,9 @@ namespace argus {
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
-class HealthService::Watcher final
-    : public grpc::ServerWriteReactor<HealthCheckResponse> {
+class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheckResponse> {
  public:
-  Watcher(HealthService* owner, HealthCheckResponse::ServingStatus status)
-      : owner_(owner) {
+  Watcher(HealthService* owner, HealthCheckResponse::ServingStatus status) : owner_(owner) {
     response_.set_status(status);
     writing_ = true;
     StartWrite(&response_);
@@ -66,14 +64,13 @@ class HealthService::Watcher final
   std::atomic<bool> finished_{false};
 };
 
-HealthService::HealthService(std::vector<std::string> services)
-    : services_(std::move(services)) {}
+HealthService::HealthService(std::vector<std::string> services) : services_(std::move(services)) {}
 
 HealthService::~HealthService() = default;
 
 HealthCheckResponse::ServingStatus HealthService::StatusOf(const std::string& service) {
-  bool known = service.empty() ||
-               std::find(services_.begin(), services_.end(), service) != services_.end();
+  bool known =
+      service.empty() || std::find(services_.begin(), services_.end(), service) != services_.end();
   if (!known) return HealthCheckResponse::SERVICE_UNKNOWN;
   return shutting_down_ || !serving_ ? HealthCheckResponse::NOT_SERVING
                                      : HealthCheckResponse::SERVING;
@@ -89,8 +86,8 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
     status = StatusOf(request->service());
   }
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                 "unknown service: " + request->service()));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service: " + request->service()));
   } else {
     response->set_status(status);
     reactor->Finish(grpc::Status::OK);

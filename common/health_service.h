@@ -21,10 +21,9 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   explicit HealthService(std::vector<std::string> services);
   ~HealthService() override;
 
-  grpc::ServerUnaryReactor* Check(
-      grpc::CallbackServerContext* context,
-      const grpc::health::v1::HealthCheckRequest* request,
-      grpc::health::v1::HealthCheckResponse* response) override;
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const grpc::health::v1::HealthCheckRequest* request,
+                                  grpc::health::v1::HealthCheckResponse* response) override;
 
   // Sends the current status, then keeps the stream open until the client
   // cancels or Shutdown ends it.
@@ -43,8 +42,8 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
  private:
   friend class Watcher;
-  grpc::health::v1::HealthCheckResponse::ServingStatus StatusOf(
-      const std::string& service) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  grpc::health::v1::HealthCheckResponse::ServingStatus StatusOf(const std::string& service)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Forget(Watcher* watcher);
 
   const std::vector<std::string> services_;

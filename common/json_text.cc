@@ -1,8 +1,7 @@
 #include "common/json_text.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -26,8 +25,7 @@ struct ErrorRecorder : nlohmann::json_sax<nlohmann::json> {
   bool end_object() override { return true; }
   bool start_array(std::size_t) override { return true; }
   bool end_array() override { return true; }
-  bool parse_error(std::size_t, const std::string&,
-                   const nlohmann::detail::exception& e) override {
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
     number_overflow = e.id == 406;
     return false;
   }
@@ -47,9 +45,10 @@ absl::Status CheckJsonObjectText(absl::string_view field, absl::string_view text
   ErrorRecorder recorder;
   if (nlohmann::json::sax_parse(text.begin(), text.end(), &recorder)) return absl::OkStatus();
   if (recorder.number_overflow) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " holds a number beyond the range of a double (about ±1.8e308), which JSON "
-               "parsers cannot read: send it as a string"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     " holds a number beyond the range of a double (about ±1.8e308), which JSON "
+                     "parsers cannot read: send it as a string"));
   }
   return not_an_object();
 }

@@ -61,8 +61,7 @@ bool IsTransientDatabaseError(const absl::Status& s) {
          absl::IsResourceExhausted(s);
 }
 
-absl::Status Connect(const std::string& url,
-                     std::unique_ptr<pqxx::connection>* out) {
+absl::Status Connect(const std::string& url, std::unique_ptr<pqxx::connection>* out) {
   try {
     *out = std::make_unique<pqxx::connection>(url);
     return absl::OkStatus();
@@ -73,10 +72,9 @@ absl::Status Connect(const std::string& url,
 }
 
 DatabaseProbe::DatabaseProbe(const std::string& url)
-    : url_(absl::StrCat(url, absl::StrContains(url, "://")
-                                  ? (absl::StrContains(url, "?") ? "&" : "?")
-                                  : " ",
-                        "connect_timeout=2")) {}
+    : url_(absl::StrCat(
+          url, absl::StrContains(url, "://") ? (absl::StrContains(url, "?") ? "&" : "?") : " ",
+          "connect_timeout=2")) {}
 
 DatabaseProbe::~DatabaseProbe() = default;
 
@@ -103,11 +101,11 @@ absl::Status PgPool::Run(absl::string_view op,
   std::unique_ptr<pqxx::connection> conn;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    auto deadline = std::chrono::system_clock::now() +
-                    absl::ToChronoMilliseconds(options_.acquire_timeout);
+    auto deadline =
+        std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.acquire_timeout);
     while (idle_.empty() && in_use_ >= options_.size) {
-      if (freed_.wait_until(lock, deadline) == std::cv_status::timeout &&
-          idle_.empty() && in_use_ >= options_.size) {
+      if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          in_use_ >= options_.size) {
         return absl::UnavailableError("all database connections busy, retry later");
       }
     }
@@ -138,8 +136,7 @@ absl::Status PgPool::Run(absl::string_view op,
       status = MapPqxxException(op);
     }
   }
-  bool keep = conn != nullptr && conn->is_open() &&
-              !absl::IsUnavailable(status);
+  bool keep = conn != nullptr && conn->is_open() && !absl::IsUnavailable(status);
 
   std::lock_guard<std::mutex> lock(mu_);
   --in_use_;

@@ -1,16 +1,16 @@
 #ifndef ARGUS_COMMON_PG_POOL_H_
 #define ARGUS_COMMON_PG_POOL_H_
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <condition_variable>
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace pqxx {
@@ -51,8 +51,7 @@ class PgPool {
 
   // Runs `fn` with a connection of its own. libpqxx exceptions thrown by `fn`
   // become a Status (see MapPqxxException); `op` names the operation in logs.
-  absl::Status Run(absl::string_view op,
-                   absl::FunctionRef<absl::Status(pqxx::connection&)> fn);
+  absl::Status Run(absl::string_view op, absl::FunctionRef<absl::Status(pqxx::connection&)> fn);
 
   const std::string& url() const { return options_.url; }
 
@@ -94,8 +93,7 @@ absl::Status MapPqxxException(absl::string_view op);
 bool IsTransientDatabaseError(const absl::Status& status);
 
 // Opens a connection, mapping failure to UNAVAILABLE.
-absl::Status Connect(const std::string& url,
-                     std::unique_ptr<pqxx::connection>* out);
+absl::Status Connect(const std::string& url, std::unique_ptr<pqxx::connection>* out);
 
 }  // namespace argus
 

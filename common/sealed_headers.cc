@@ -24,7 +24,8 @@ absl::StatusOr<std::map<std::string, std::string>> OpenHeaders(const SecretBox& 
   return out;
 }
 
-std::map<std::string, std::string> RedactHeaders(const std::map<std::string, std::string>& headers) {
+std::map<std::string, std::string> RedactHeaders(
+    const std::map<std::string, std::string>& headers) {
   std::map<std::string, std::string> out;
   for (const auto& [name, value] : headers) out[name] = kRedactedHeaderValue;
   return out;

@@ -80,8 +80,7 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
   grpc::ResourceQuota quota(absl::StrCat(options_.name, "-grpc"));
   quota.Resize(static_cast<size_t>(options_.memory_quota_bytes));
   builder.SetResourceQuota(quota);
-  builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(),
-                           &grpc_port_);
+  builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(), &grpc_port_);
   std::vector<std::string> names;
   for (const Hosted& h : services) {
     names.push_back(h.name);
@@ -89,23 +88,21 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
   }
   health_ = std::make_unique<HealthService>(std::move(names));
   builder.RegisterService(health_.get());
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(rpc_metrics_->MakeInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for gRPC on ", options_.grpc_listen));
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options_.grpc_listen));
   }
   if (!options_.metrics_listen.empty()) {
     try {
       // Threads for a handful of slow or idle scrapers at once, each of
       // which is dropped after 5 s (civetweb's default waits 30 s per idle
       // connection, and 2 threads: two idle clients stopped every scrape).
-      exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
-          "listening_ports", options_.metrics_listen, "num_threads", "8",
-          "request_timeout_ms", "5000", "keep_alive_timeout_ms", "5000"});
+      exposer_ = std::make_unique<prometheus::Exposer>(
+          std::vector<std::string>{"listening_ports", options_.metrics_listen, "num_threads", "8",
+                                   "request_timeout_ms", "5000", "keep_alive_timeout_ms", "5000"});
       exposer_->RegisterCollectable(registry_);
     } catch (const std::exception& e) {
       return absl::UnavailableError(
@@ -159,8 +156,8 @@ namespace {
 void ProtobufLog(google::protobuf::LogLevel level, const char* /*file*/, int /*line*/,
                  const std::string& message) {
   if (absl::StrContains(message, "invalid UTF-8")) return;
-  Log(level >= google::protobuf::LOGLEVEL_ERROR ? LogLevel::kError : LogLevel::kWarning,
-      "protobuf", {{"message", message}});
+  Log(level >= google::protobuf::LOGLEVEL_ERROR ? LogLevel::kError : LogLevel::kWarning, "protobuf",
+      {{"message", message}});
 }
 
 }  // namespace

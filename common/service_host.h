@@ -6,10 +6,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -91,7 +91,7 @@ class ServiceHost {
   std::vector<ReadinessCheck> checks_;
   std::mutex probe_mu_;
   std::condition_variable probe_cv_;
-  bool probe_now_ = false;  // guarded by probe_mu_
+  bool probe_now_ = false;   // guarded by probe_mu_
   bool probe_stop_ = false;  // guarded by probe_mu_
   std::thread prober_;
   std::shared_ptr<prometheus::Registry> registry_;

@@ -74,15 +74,14 @@ absl::StatusOr<Org> TokenStore::FindOrg(const std::string& slug) {
   return *org;
 }
 
-absl::StatusOr<std::string> TokenStore::InsertToken(const Org& org,
-                                                    const std::string& token_hash,
+absl::StatusOr<std::string> TokenStore::InsertToken(const Org& org, const std::string& token_hash,
                                                     const std::vector<std::string>& scopes,
                                                     const std::string& label) {
   std::string id;
   absl::Status status = pool_->Run("insert_token", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    id = tx.exec_params1(kInsertToken, org.id, pqxx::binarystring(token_hash),
-                         PgTextArray(scopes), label)[0]
+    id = tx.exec_params1(kInsertToken, org.id, pqxx::binarystring(token_hash), PgTextArray(scopes),
+                         label)[0]
              .as<std::string>();
     tx.commit();
     return absl::OkStatus();
@@ -99,8 +98,7 @@ absl::StatusOr<std::vector<TokenInfo>> TokenStore::ListTokens() {
     for (const auto& row : tx.exec(kListTokens)) {
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
                      absl::StrSplit(row[2].as<std::string>(), ',', absl::SkipEmpty()),
-                     row[3].as<std::string>(), row[4].as<std::string>(),
-                     row[5].as<std::string>()});
+                     row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>()});
     }
     return absl::OkStatus();
   });
@@ -121,8 +119,7 @@ absl::Status TokenStore::RevokeToken(const std::string& id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<TokenGrant>> TokenStore::LookupToken(
-    const std::string& token_hash) {
+absl::StatusOr<std::optional<TokenGrant>> TokenStore::LookupToken(const std::string& token_hash) {
   std::optional<TokenGrant> grant;
   absl::Status status = pool_->Run("lookup_token", [&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);

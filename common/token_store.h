@@ -47,8 +47,7 @@ class TokenStore {
   // NOT_FOUND when there is no such token; revoking twice is a no-op.
   absl::Status RevokeToken(const std::string& id);
   // nullopt when no live token has this hash.
-  absl::StatusOr<std::optional<TokenGrant>> LookupToken(
-      const std::string& token_hash);
+  absl::StatusOr<std::optional<TokenGrant>> LookupToken(const std::string& token_hash);
 
  private:
   PgPool* pool_;

@@ -18,15 +18,14 @@ namespace argus {
 // on `pool` and finishes the RPC with its status. The callback thread returns
 // at once. A full pool answers RESOURCE_EXHAUSTED.
 template <typename Handler>
-grpc::ServerUnaryReactor* RunOnWorker(grpc::CallbackServerContext* context,
-                                      WorkerPool& pool, Handler handler) {
+grpc::ServerUnaryReactor* RunOnWorker(grpc::CallbackServerContext* context, WorkerPool& pool,
+                                      Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   bool queued = pool.Submit([reactor, handler = std::move(handler)]() mutable {
     reactor->Finish(ToGrpcStatus(handler()));
   });
   if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server busy, retry later"));
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));
   }
   return reactor;
 }

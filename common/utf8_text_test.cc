@@ -15,9 +15,12 @@ TEST(Utf8TextTest, ValidTextIsKept) {
 }
 
 TEST(Utf8TextTest, InvalidBytesBecomeReplacementCharacters) {
-  EXPECT_EQ(ToSafeText("a\xff" "b", 1024), std::string("a") + kReplacement + "b");
+  EXPECT_EQ(ToSafeText("a\xff"
+                       "b",
+                       1024),
+            std::string("a") + kReplacement + "b");
   EXPECT_EQ(ToSafeText("\xC0\xAF", 1024), std::string(kReplacement) + kReplacement);  // overlong
-  EXPECT_EQ(ToSafeText("\xED\xA0\x80", 1024),  // a surrogate
+  EXPECT_EQ(ToSafeText("\xED\xA0\x80", 1024),                                         // a surrogate
             std::string(kReplacement) + kReplacement + kReplacement);
   EXPECT_EQ(ToSafeText("\xF4\x90\x80\x80", 1024).find("\xF4"), std::string::npos);  // > U+10FFFF
   EXPECT_FALSE(IsValidUtf8("a\xff"));

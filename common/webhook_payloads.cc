@@ -1,8 +1,7 @@
 #include "common/webhook_payloads.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -38,7 +37,8 @@ class Chat {
     return absl::StrFormat("%.*f", decimals, value);
   }
   std::string Bold(absl::string_view s) const {
-    return dialect_ == ChatDialect::kSlack ? absl::StrCat("*", s, "*") : absl::StrCat("**", s, "**");
+    return dialect_ == ChatDialect::kSlack ? absl::StrCat("*", s, "*")
+                                           : absl::StrCat("**", s, "**");
   }
   std::string Code(absl::string_view s) const { return absl::StrCat("`", s, "`"); }
   std::string Link(absl::string_view url, absl::string_view text) const {
@@ -66,10 +66,9 @@ class Chat {
 std::string TestSessionCompleted(const Chat& c, const Json& d, const std::string& project) {
   std::string text = absl::StrCat(
       ":white_check_mark: Test session ", c.Code(c.Field("sessionName")), " completed for ",
-      c.Bold(project), " v", c.Field("appVersion"), " — ", c.Field("captureCount"),
-      " captures, ", c.Number(d, "averageFps", 1), " avg FPS, ",
-      c.Number(d, "avgFrameTime", 2), "ms avg frame, peak ",
-      c.Number(d, "peakMonoMemoryMb", 0), "MB mono. ",
+      c.Bold(project), " v", c.Field("appVersion"), " — ", c.Field("captureCount"), " captures, ",
+      c.Number(d, "averageFps", 1), " avg FPS, ", c.Number(d, "avgFrameTime", 2),
+      "ms avg frame, peak ", c.Number(d, "peakMonoMemoryMb", 0), "MB mono. ",
       c.Link(Chat::Raw(d, "url", ""), "Open in dashboard"));
   auto captures = d.find("captures");
   if (captures != d.end() && captures->is_array()) {
@@ -91,12 +90,12 @@ std::string TestSessionCompleted(const Chat& c, const Json& d, const std::string
 
 std::string RenderNativeBody(const EventEnvelope& e) {
   // Built by hand so "data" goes out byte for byte as it was published.
-  return absl::StrCat(
-      "{\"id\":", Json(e.id).dump(), ",\"type\":", Json(e.type).dump(),
-      ",\"created\":", absl::ToUnixSeconds(e.created), ",\"timestamp\":",
-      Json(Rfc3339(e.created)).dump(), ",\"org\":", Json(e.org).dump(),
-      ",\"project\":", e.project.empty() ? "null" : Json(e.project).dump(),
-      ",\"data\":", e.data_json, "}");
+  return absl::StrCat("{\"id\":", Json(e.id).dump(), ",\"type\":", Json(e.type).dump(),
+                      ",\"created\":", absl::ToUnixSeconds(e.created),
+                      ",\"timestamp\":", Json(Rfc3339(e.created)).dump(),
+                      ",\"org\":", Json(e.org).dump(),
+                      ",\"project\":", e.project.empty() ? "null" : Json(e.project).dump(),
+                      ",\"data\":", e.data_json, "}");
 }
 
 std::string RenderChatText(const EventEnvelope& e, ChatDialect dialect) {
@@ -141,15 +140,17 @@ std::string RenderChatText(const EventEnvelope& e, ChatDialect dialect) {
     return absl::StrCat(":credit_card: Payment failed for ", c.Bold(org), " — ", c.Field("amount"),
                         ".");
   }
-  std::string where = e.project.empty() ? c.Bold(org) : absl::StrCat(c.Bold(project), " (", org, ")");
+  std::string where =
+      e.project.empty() ? c.Bold(org) : absl::StrCat(c.Bold(project), " (", org, ")");
   return absl::StrCat(":bell: ", c.Code(c.Escape(t)), " in ", where);
 }
 
 std::string RenderSlackBody(const EventEnvelope& e) {
   std::string text = RenderChatText(e, ChatDialect::kSlack);
-  Json body = {{"text", text},
-               {"blocks", Json::array({{{"type", "section"},
-                                         {"text", {{"type", "mrkdwn"}, {"text", text}}}}})}};
+  Json body = {
+      {"text", text},
+      {"blocks",
+       Json::array({{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}}})}};
   return body.dump();
 }
 
@@ -157,9 +158,9 @@ std::string RenderDiscordBody(const EventEnvelope& e) {
   std::string text = RenderChatText(e, ChatDialect::kDiscord);
   Json body = {{"content", text},
                {"embeds", Json::array({{{"title", e.type},
-                                         {"description", text},
-                                         {"timestamp", Rfc3339(e.created)},
-                                         {"color", 5793266}}})},
+                                        {"description", text},
+                                        {"timestamp", Rfc3339(e.created)},
+                                        {"color", 5793266}}})},
                {"allowed_mentions", {{"parse", Json::array()}}}};
   return body.dump();
 }

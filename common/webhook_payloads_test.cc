@@ -80,19 +80,21 @@ TEST(SlackGoldenTest, EveryEventOfSeedTable) {
             ":sparkles: Project created: *MyGame* in *MyStudio*");
   EXPECT_EQ(Slack("billing.subscription.updated", R"({"orgName":"MyStudio","plan":"Pro"})"),
             ":arrow_up: Subscription updated for *MyStudio*: now on *Pro*");
-  EXPECT_EQ(Slack("billing.subscription.canceled",
-                  R"({"orgName":"MyStudio","periodEnd":"2026-06-01"})"),
-            ":wave: Subscription canceled for *MyStudio* — ends 2026-06-01");
+  EXPECT_EQ(
+      Slack("billing.subscription.canceled", R"({"orgName":"MyStudio","periodEnd":"2026-06-01"})"),
+      ":wave: Subscription canceled for *MyStudio* — ends 2026-06-01");
   EXPECT_EQ(Slack("billing.payment_failed", R"({"orgName":"MyStudio","amount":"$49.00"})"),
             ":credit_card: Payment failed for *MyStudio* — $49.00.");
 }
 
 TEST(SlackGoldenTest, OtherTypesGetAGenericLineAndValuesAreEscaped) {
-  EXPECT_EQ(Slack("user.login", R"({"userId":"u1"})"), ":bell: `user.login` in *mygame* (mystudio)");
+  EXPECT_EQ(Slack("user.login", R"({"userId":"u1"})"),
+            ":bell: `user.login` in *mygame* (mystudio)");
   EXPECT_EQ(Slack("anomaly.detected", R"({"projectName":"A<b>","description":"x & <!channel>"})"),
             ":rotating_light: Anomaly in *A&lt;b&gt;*: x &amp; &lt;!channel&gt;.");
   // Missing fields do not break the message.
-  EXPECT_EQ(Slack("billing.payment_failed", "{}"), ":credit_card: Payment failed for *mystudio* — ?.");
+  EXPECT_EQ(Slack("billing.payment_failed", "{}"),
+            ":credit_card: Payment failed for *mystudio* — ?.");
 }
 
 TEST(SlackBodyTest, TextAndBlocksCarryTheSameText) {
@@ -104,18 +106,19 @@ TEST(SlackBodyTest, TextAndBlocksCarryTheSameText) {
 }
 
 TEST(DiscordBodyTest, Golden) {
-  EXPECT_EQ(RenderDiscordBody(Event("session.created",
-                                    R"({"sessionName":"S1","eventUniqueId":"Boss Order",
+  EXPECT_EQ(
+      RenderDiscordBody(Event("session.created",
+                              R"({"sessionName":"S1","eventUniqueId":"Boss Order",
                                         "projectName":"MyGame","appVersion":"0.4.2",
                                         "deviceModel":"Pixel 8","url":"https://argus.example.com/s/1"})")),
-            R"json({"allowed_mentions":{"parse":[]},"content":"Profiling Session `S1` · Boss Order is finished for **MyGame** v0.4.2 on device `Pixel 8`. [View session](https://argus.example.com/s/1)","embeds":[{"color":5793266,"description":"Profiling Session `S1` · Boss Order is finished for **MyGame** v0.4.2 on device `Pixel 8`. [View session](https://argus.example.com/s/1)","timestamp":"2024-05-03T13:20:00Z","title":"session.created"}]})json");
+      R"json({"allowed_mentions":{"parse":[]},"content":"Profiling Session `S1` · Boss Order is finished for **MyGame** v0.4.2 on device `Pixel 8`. [View session](https://argus.example.com/s/1)","embeds":[{"color":5793266,"description":"Profiling Session `S1` · Boss Order is finished for **MyGame** v0.4.2 on device `Pixel 8`. [View session](https://argus.example.com/s/1)","timestamp":"2024-05-03T13:20:00Z","title":"session.created"}]})json");
 }
 
 TEST(ChatRenderTest, PayloadDeeperThanTheLimitRendersWithoutItsFields) {
   // 100,000 levels (stored before Publish had a depth limit): a recursive
   // walk would overflow the stack; the renderer treats it as unreadable.
-  std::string deep = "{\"sessionName\":\"s\",\"x\":" + std::string(100000, '[') +
-                     std::string(100000, ']') + "}";
+  std::string deep =
+      "{\"sessionName\":\"s\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
   EXPECT_EQ(Slack("session.created", deep).find("`s`"), std::string::npos);
   EXPECT_NE(RenderDiscordBody(Event("user.login", deep)).find("user.login"), std::string::npos);
   EXPECT_NE(RenderSlackBody(Event("test_session.completed", deep)).find("Test session"),

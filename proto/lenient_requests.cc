@@ -68,12 +68,11 @@ std::string InvalidUtf8Field(const google::protobuf::Message& request) {
 
 grpc::Status SerializeRequest(const google::protobuf::MessageLite& msg, grpc::ByteBuffer* bb,
                               bool* own_buffer) {
-  return grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::MessageLite>(
-      msg, bb, own_buffer);
+  return grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::MessageLite>(msg, bb,
+                                                                                        own_buffer);
 }
 
-grpc::Status DeserializeRequestLeniently(grpc::ByteBuffer* buffer,
-                                         google::protobuf::Message* msg) {
+grpc::Status DeserializeRequestLeniently(grpc::ByteBuffer* buffer, google::protobuf::Message* msg) {
   if (buffer == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "No payload");
   {
     grpc::ProtoBufferReader reader(buffer);  // reads without consuming
@@ -89,7 +88,8 @@ grpc::Status DeserializeRequestLeniently(grpc::ByteBuffer* buffer,
   buffer->Dump(&slices);
   buffer->Clear();
   std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   UnknownFieldSet fields;
   std::string bad;
   if (!fields.ParseFromString(bytes) || !Scrub(fields, msg->GetDescriptor(), "", &bad, 0)) {

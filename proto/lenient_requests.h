@@ -23,14 +23,15 @@ class Message;
 class MessageLite;
 }  // namespace google::protobuf
 
-#define ARGUS_LENIENT_REQUEST_TYPES(X)                                                        \
-  X(CompleteSessionRequest) X(CreateEndpointRequest) X(DeleteEndpointRequest)                 \
-  X(DrainRequest) X(GetDeliveryRequest) X(GetEndpointRequest) X(GetEndpointStatsRequest)      \
-  X(GetStatusRequest) X(ListDeliveriesRequest) X(ListEndpointsRequest)                        \
-  X(ListEventTypesRequest) X(ListOpenSessionsRequest) X(ObserveRequest)                       \
-  X(PauseEndpointRequest) X(PublishBatchRequest) X(PublishRequest) X(RecoverFailedRequest)    \
-  X(RedeliverRequest) X(ResumeEndpointRequest) X(RotateSecretRequest)                         \
-  X(SendTestEventRequest) X(UpdateEndpointRequest)
+#define ARGUS_LENIENT_REQUEST_TYPES(X)                                                    \
+  X(CompleteSessionRequest)                                                               \
+  X(CreateEndpointRequest) X(DeleteEndpointRequest) X(DrainRequest) X(GetDeliveryRequest) \
+      X(GetEndpointRequest) X(GetEndpointStatsRequest) X(GetStatusRequest)                \
+          X(ListDeliveriesRequest) X(ListEndpointsRequest) X(ListEventTypesRequest)       \
+              X(ListOpenSessionsRequest) X(ObserveRequest) X(PauseEndpointRequest)        \
+                  X(PublishBatchRequest) X(PublishRequest) X(RecoverFailedRequest)        \
+                      X(RedeliverRequest) X(ResumeEndpointRequest) X(RotateSecretRequest) \
+                          X(SendTestEventRequest) X(UpdateEndpointRequest)
 
 namespace argus::webhooks::v1 {
 #define ARGUS_DECLARE_REQUEST(Name) class Name;
@@ -50,24 +51,22 @@ std::string InvalidUtf8Field(const google::protobuf::Message& request);
 
 grpc::Status SerializeRequest(const google::protobuf::MessageLite& msg, grpc::ByteBuffer* bb,
                               bool* own_buffer);
-grpc::Status DeserializeRequestLeniently(grpc::ByteBuffer* buffer,
-                                         google::protobuf::Message* msg);
+grpc::Status DeserializeRequestLeniently(grpc::ByteBuffer* buffer, google::protobuf::Message* msg);
 
 }  // namespace argus
 
-#define ARGUS_LENIENT_TRAITS(Name)                                                         \
-  template <>                                                                              \
-  class grpc::SerializationTraits<::argus::webhooks::v1::Name, void> {                     \
-   public:                                                                                 \
-    static grpc::Status Serialize(const google::protobuf::MessageLite& msg,                \
-                                  grpc::ByteBuffer* bb, bool* own_buffer) {                \
-      return ::argus::SerializeRequest(msg, bb, own_buffer);                               \
-    }                                                                                      \
-    static grpc::Status Deserialize(grpc::ByteBuffer* buffer,                              \
-                                    ::argus::webhooks::v1::Name* msg) {                    \
-      return ::argus::DeserializeRequestLeniently(                                         \
-          buffer, reinterpret_cast<google::protobuf::Message*>(msg));                      \
-    }                                                                                      \
+#define ARGUS_LENIENT_TRAITS(Name)                                                                \
+  template <>                                                                                     \
+  class grpc::SerializationTraits<::argus::webhooks::v1::Name, void> {                            \
+   public:                                                                                        \
+    static grpc::Status Serialize(const google::protobuf::MessageLite& msg, grpc::ByteBuffer* bb, \
+                                  bool* own_buffer) {                                             \
+      return ::argus::SerializeRequest(msg, bb, own_buffer);                                      \
+    }                                                                                             \
+    static grpc::Status Deserialize(grpc::ByteBuffer* buffer, ::argus::webhooks::v1::Name* msg) { \
+      return ::argus::DeserializeRequestLeniently(                                                \
+          buffer, reinterpret_cast<google::protobuf::Message*>(msg));                             \
+    }                                                                                             \
   };
 ARGUS_LENIENT_REQUEST_TYPES(ARGUS_LENIENT_TRAITS)
 #undef ARGUS_LENIENT_TRAITS

@@ -92,8 +92,8 @@ absl::Status ListTokens(const std::string& url) {
   std::cout << "ID\tORG\tSCOPES\tLABEL\tCREATED\tREVOKED\n";
   for (const TokenInfo& t : *tokens) {
     std::cout << t.id << "\t" << (t.org.empty() ? "-" : t.org) << "\t"
-              << absl::StrJoin(t.scopes, ",") << "\t" << t.label << "\t" << t.created_at
-              << "\t" << (t.revoked_at.empty() ? "-" : t.revoked_at) << "\n";
+              << absl::StrJoin(t.scopes, ",") << "\t" << t.label << "\t" << t.created_at << "\t"
+              << (t.revoked_at.empty() ? "-" : t.revoked_at) << "\n";
   }
   return absl::OkStatus();
 }

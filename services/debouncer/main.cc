@@ -45,9 +45,9 @@ absl::Status RunServer() {
   ServiceHost host({.name = "debouncer",
                     .grpc_listen = config->grpc_listen,
                     .metrics_listen = config->metrics_listen});
-  SessionRoller roller({.quiet_window = quiet_window,
-                        .dashboard_base_url = absl::GetFlag(FLAGS_dashboard_base_url)},
-                       &store, &ingest, host.metrics());
+  SessionRoller roller(
+      {.quiet_window = quiet_window, .dashboard_base_url = absl::GetFlag(FLAGS_dashboard_base_url)},
+      &store, &ingest, host.metrics());
   DatabaseProbe database(config->database_url);
   host.AddReadinessCheck([&] { return database.Check(); });
   DebouncerService service(&store, &roller, &auth, &workers, quiet_window);

@@ -11,7 +11,6 @@ namespace {
 constexpr int kScanBatch = 500;
 constexpr int kCompleteBatch = 50;
 
-
 }  // namespace
 
 SessionRoller::SessionRoller(Options options, SessionStore* store, IngestClient* ingest,
@@ -78,7 +77,8 @@ void SessionRoller::CountNewCaptures() {
       // A capture arriving after a quiet window (we were away) first
       // completes the period it would otherwise have joined.
       for (int i = 0; i < 3; ++i) {
-        absl::StatusOr<std::optional<SessionKey>> r = store_->CountCapture(e, options_.quiet_window);
+        absl::StatusOr<std::optional<SessionKey>> r =
+            store_->CountCapture(e, options_.quiet_window);
         if (!r.ok() && IsTransientDatabaseError(r.status())) {
           LogWarning("counting a capture failed; retrying at the next tick",
                      {{"event", e.event_id}, {"error", std::string(r.status().message())}});
@@ -111,7 +111,8 @@ void SessionRoller::CompleteQuietSessions() {
 
 absl::StatusOr<std::string> SessionRoller::Complete(const SessionKey& key) {
   absl::StatusOr<std::string> event_id = store_->Complete(
-      key, [&](const OpenSession& s, const nlohmann::json& captures) -> absl::StatusOr<std::string> {
+      key,
+      [&](const OpenSession& s, const nlohmann::json& captures) -> absl::StatusOr<std::string> {
         RollupContext context{s.org_slug, key.project, key.label, key.period,
                               options_.dashboard_base_url};
         return ingest_->Publish(s.org_slug, key.project, "test_session.completed",
@@ -120,15 +121,15 @@ absl::StatusOr<std::string> SessionRoller::Complete(const SessionKey& key) {
       });
   if (!event_id.ok()) {
     LogWarning("completing a test session failed",
-               {{"label", key.label}, {"period", absl::StrCat(key.period)},
+               {{"label", key.label},
+                {"period", absl::StrCat(key.period)},
                 {"error", std::string(event_id.status().message())}});
     return event_id.status();
   }
   if (!event_id->empty()) {
     completed_.Increment();
-    LogInfo("test session completed", {{"label", key.label},
-                                       {"period", absl::StrCat(key.period)},
-                                       {"event", *event_id}});
+    LogInfo("test session completed",
+            {{"label", key.label}, {"period", absl::StrCat(key.period)}, {"event", *event_id}});
   }
   return event_id;
 }

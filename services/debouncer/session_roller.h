@@ -1,15 +1,15 @@
 #ifndef ARGUS_SERVICES_DEBOUNCER_SESSION_ROLLER_H_
 #define ARGUS_SERVICES_DEBOUNCER_SESSION_ROLLER_H_
 
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"

@@ -123,8 +123,8 @@ absl::Status SessionStore::AdvanceCursor(absl::Time scanned_to) {
   });
 }
 
-absl::StatusOr<std::optional<SessionKey>> SessionStore::CountCapture(
-    const CaptureEvent& e, absl::Duration quiet_window) {
+absl::StatusOr<std::optional<SessionKey>> SessionStore::CountCapture(const CaptureEvent& e,
+                                                                     absl::Duration quiet_window) {
   std::optional<SessionKey> must_complete;
   absl::Status status = pool_->Run("count_capture", [&](pqxx::connection& c) {
     must_complete.reset();
@@ -188,8 +188,7 @@ absl::StatusOr<std::vector<SessionKey>> SessionStore::QuietSessions(absl::Durati
   std::vector<SessionKey> out;
   absl::Status status = pool_->Run("quiet_sessions", [&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    for (const auto& row :
-         tx.exec_params(kQuiet, absl::ToInt64Milliseconds(quiet_window), limit)) {
+    for (const auto& row : tx.exec_params(kQuiet, absl::ToInt64Milliseconds(quiet_window), limit)) {
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<int>()});
     }
@@ -205,13 +204,14 @@ absl::StatusOr<std::string> SessionStore::Complete(const SessionKey& key,
   absl::Status status = pool_->Run("complete_session", [&](pqxx::connection& c) {
     event_id.clear();
     pqxx::work tx(c);
-    pqxx::result r = tx.exec_params(kLockForCompletion, key.org_id, key.project, key.label,
-                                    key.period);
+    pqxx::result r =
+        tx.exec_params(kLockForCompletion, key.org_id, key.project, key.label, key.period);
     if (r.empty()) return absl::OkStatus();
     OpenSession session{key, r[0][1].as<std::string>(), r[0][2].as<int>(),
                         absl::FromUnixMicros(r[0][3].as<int64_t>()),
                         absl::FromUnixMicros(r[0][4].as<int64_t>())};
-    absl::StatusOr<std::string> published = publish(session, Json::parse(r[0][0].as<std::string>()));
+    absl::StatusOr<std::string> published =
+        publish(session, Json::parse(r[0][0].as<std::string>()));
     if (!published.ok()) return published.status();
     tx.exec_params0(kMarkCompleted, key.org_id, key.project, key.label, key.period, *published);
     tx.commit();
@@ -234,8 +234,8 @@ absl::StatusOr<SessionKey> SessionStore::FindOpen(const std::string& org_id,
   });
   if (!status.ok()) return status;
   if (!key) {
-    return absl::NotFoundError(absl::StrCat("no open test session \"", label, "\" in project \"",
-                                            project, "\""));
+    return absl::NotFoundError(
+        absl::StrCat("no open test session \"", label, "\" in project \"", project, "\""));
   }
   return *key;
 }

@@ -3,11 +3,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -43,8 +42,8 @@ struct OpenSession {
 };
 
 // What a completion publishes, given the session: returns the event id.
-using PublishRollup = std::function<absl::StatusOr<std::string>(
-    const OpenSession& session, const nlohmann::json& captures)>;
+using PublishRollup = std::function<absl::StatusOr<std::string>(const OpenSession& session,
+                                                                const nlohmann::json& captures)>;
 
 // All SQL of the debouncer.
 class SessionStore {

@@ -1,8 +1,7 @@
 #include "services/deliverer/attempt_record.h"
 
-#include <nlohmann/json.hpp>
-
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "common/utf8_text.h"
 

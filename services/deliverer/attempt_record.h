@@ -23,7 +23,7 @@ struct AttemptRecord {
   absl::Duration duration;
   int status_code = 0;
   std::string error;
-  std::string response_body;  // at most kMaxResponseBodyBytes
+  std::string response_body;                           // at most kMaxResponseBodyBytes
   std::map<std::string, std::string> request_headers;  // signatures removed
   DeliveryVerdict verdict = DeliveryVerdict::kFailed;
   absl::Time next_attempt_at;  // kRetry

@@ -30,10 +30,11 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
                               .Help("From event creation to successful delivery.")
                               .Register(r)
                               .Add({}, LatencyBuckets())),
-      queue_depth_(prometheus::BuildGauge()
-                       .Name("argus_webhook_queue_depth")
-                       .Help("Deliveries waiting (pending) or being sent (in_flight), all replicas.")
-                       .Register(r)),
+      queue_depth_(
+          prometheus::BuildGauge()
+              .Name("argus_webhook_queue_depth")
+              .Help("Deliveries waiting (pending) or being sent (in_flight), all replicas.")
+              .Register(r)),
       inflight_(prometheus::BuildGauge()
                     .Name("argus_webhook_inflight")
                     .Help("HTTP requests on the wire from this replica.")
@@ -57,8 +58,8 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
                                        "body), dropped (not recordable at all; its lease "
                                        "expires).")
                                  .Register(r)) {
-  for (const char* result : {"success", "http_error", "timeout", "network", "dns", "tls",
-                             "ssrf_blocked", "poison"}) {
+  for (const char* result :
+       {"success", "http_error", "timeout", "network", "dns", "tls", "ssrf_blocked", "poison"}) {
     for (const char* format : {"native", "slack", "discord"}) {
       attempts_.Add({{"result", result}, {"format", format}});
     }

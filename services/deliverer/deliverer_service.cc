@@ -5,9 +5,8 @@
 
 namespace argus {
 
-DelivererService::DelivererService(Dispatcher* dispatcher, Authenticator* auth,
-                                   WorkerPool* workers, std::string replica_id,
-                                   std::function<void()> drained)
+DelivererService::DelivererService(Dispatcher* dispatcher, Authenticator* auth, WorkerPool* workers,
+                                   std::string replica_id, std::function<void()> drained)
     : dispatcher_(dispatcher),
       auth_(auth),
       workers_(workers),
@@ -35,10 +34,10 @@ grpc::ServerUnaryReactor* DelivererService::GetStatus(grpc::CallbackServerContex
                                                       v1::DelivererStatus* response) {
   return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeOperator,
                                [=, this]() -> absl::Status {
-    if (absl::Status s = Authorize(*context); !s.ok()) return s;
-    FillStatus(response);
-    return absl::OkStatus();
-  });
+                                 if (absl::Status s = Authorize(*context); !s.ok()) return s;
+                                 FillStatus(response);
+                                 return absl::OkStatus();
+                               });
 }
 
 grpc::ServerUnaryReactor* DelivererService::Drain(grpc::CallbackServerContext* context,
@@ -46,12 +45,12 @@ grpc::ServerUnaryReactor* DelivererService::Drain(grpc::CallbackServerContext* c
                                                   v1::DrainResponse* response) {
   return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeOperator,
                                [=, this]() -> absl::Status {
-    if (absl::Status s = Authorize(*context); !s.ok()) return s;
-    dispatcher_->Drain();
-    drained_();
-    FillStatus(response->mutable_status());
-    return absl::OkStatus();
-  });
+                                 if (absl::Status s = Authorize(*context); !s.ok()) return s;
+                                 dispatcher_->Drain();
+                                 drained_();
+                                 FillStatus(response->mutable_status());
+                                 return absl::OkStatus();
+                               });
 }
 
 }  // namespace argus

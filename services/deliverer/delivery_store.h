@@ -25,26 +25,25 @@ struct ClaimedDelivery {
   int retry_base = 0;  // attempts before the last redelivery: the schedule restarts there
   EventEnvelope event;
   std::string url;
-  int format = 1;  // argus.webhooks.v1.Format
+  int format = 1;              // argus.webhooks.v1.Format
   std::string sealed_headers;  // custom headers, sealed (see common/sealed_headers.h)
   std::map<std::string, std::string> legacy_headers;  // plain, when not sealed yet
-  std::vector<absl::Duration> retry_schedule;  // empty = default
+  std::vector<absl::Duration> retry_schedule;         // empty = default
   uint32_t rate_limit_per_second = 0;
   std::vector<std::string> sealed_secrets;  // live signing secrets, newest first
-  absl::Time claimed_at;  // this replica's clock, taken before the claim ran
+  absl::Time claimed_at;                    // this replica's clock, taken before the claim ran
 };
 
-
 struct QueueStats {
-  int64_t pending_due = 0;     // pending and due now
-  int64_t pending_later = 0;   // pending, waiting for a retry time
+  int64_t pending_due = 0;    // pending and due now
+  int64_t pending_later = 0;  // pending, waiting for a retry time
   int64_t in_flight = 0;
   absl::Duration oldest_due_age;  // of the oldest pending delivery that is due
 };
 
 // What ExpireLeases did.
 struct ExpiredLeases {
-  int64_t returned = 0;                // back to pending
+  int64_t returned = 0;               // back to pending
   std::vector<int> poisoned_formats;  // the format of each delivery quarantined
 };
 
@@ -73,9 +72,9 @@ class DeliveryStore {
   // Leases up to `limit` due deliveries of enabled endpoints not in
   // `skip_endpoints` to `replica` for `lease` (FOR UPDATE SKIP LOCKED, oldest
   // first), in one statement.
-  absl::StatusOr<std::vector<ClaimedDelivery>> Claim(const std::string& replica, int limit,
-                                                     absl::Duration lease,
-                                                     const std::vector<std::string>& skip_endpoints);
+  absl::StatusOr<std::vector<ClaimedDelivery>> Claim(
+      const std::string& replica, int limit, absl::Duration lease,
+      const std::vector<std::string>& skip_endpoints);
 
   // Writes a batch of finished attempts in one transaction: the attempt rows,
   // each delivery's new state (only where `replica` still holds the lease),
@@ -83,8 +82,7 @@ class DeliveryStore {
   // auto-disable policy): a disabled endpoint's org gets an endpoint.disabled
   // event on its other endpoints subscribed to it. Returns how many
   // endpoints were disabled.
-  absl::StatusOr<int> Record(const std::string& replica,
-                             const std::vector<AttemptRecord>& records);
+  absl::StatusOr<int> Record(const std::string& replica, const std::vector<AttemptRecord>& records);
 
   // A delivery whose lease expires this many times in a row without a
   // recorded result is quarantined.

@@ -215,9 +215,9 @@ void Dispatcher::ClaimMore(absl::Time now) {
   }
   // A full batch, or with less room the largest power of two that fits:
   // each limit is a prepared statement of its own (DeliveryStore::Claim).
-  int limit = capacity >= options_.claim_batch ? options_.claim_batch
-                                               : static_cast<int>(std::bit_floor(
-                                                     static_cast<unsigned>(capacity)));
+  int limit = capacity >= options_.claim_batch
+                  ? options_.claim_batch
+                  : static_cast<int>(std::bit_floor(static_cast<unsigned>(capacity)));
   absl::StatusOr<std::vector<ClaimedDelivery>> claimed =
       store_->Claim(options_.replica_id, limit, options_.lease, saturated);
   if (!claimed.ok()) {
@@ -250,8 +250,8 @@ absl::Time Dispatcher::DispatchReady(absl::Time now) {
     while (!lane.waiting.empty() && lane.in_flight < lane.limit) {
       uint32_t rate = lane.waiting.front().rate_limit_per_second;
       if (rate > 0) {
-        lane.tokens = std::min<double>(
-            rate, lane.tokens + rate * absl::ToDoubleSeconds(now - lane.refilled));
+        lane.tokens =
+            std::min<double>(rate, lane.tokens + rate * absl::ToDoubleSeconds(now - lane.refilled));
         lane.refilled = now;
         if (lane.tokens < 1) {
           next = std::min(next, now + absl::Seconds((1 - lane.tokens) / rate));
@@ -375,9 +375,8 @@ AttemptRecord Dispatcher::Decide(Completion& c) {
   if ((c.result.status_code == 429 || c.result.status_code == 503) && c.result.retry_after) {
     outcome.retry_after = ParseRetryAfter(*c.result.retry_after, now);
   }
-  Decision decision =
-      DecideNext(outcome, c.delivery.attempt - c.delivery.retry_base, c.delivery.retry_schedule,
-                 absl::Uniform(rng, -1.0, 1.0));
+  Decision decision = DecideNext(outcome, c.delivery.attempt - c.delivery.retry_base,
+                                 c.delivery.retry_schedule, absl::Uniform(rng, -1.0, 1.0));
   AttemptRecord r;
   r.delivery_id = c.delivery.delivery_id;
   r.bucket_at = c.delivery.bucket_at;

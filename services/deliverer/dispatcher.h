@@ -34,8 +34,8 @@ class Dispatcher {
   struct Options {
     std::string replica_id;
     int claim_batch = 100;
-    int max_in_flight = 1024;          // claimed and not yet written back, this replica
-    int per_endpoint_in_flight = 16;   // requests on the wire to one endpoint
+    int max_in_flight = 1024;         // claimed and not yet written back, this replica
+    int per_endpoint_in_flight = 16;  // requests on the wire to one endpoint
     absl::Duration lease = absl::Seconds(60);
     absl::Duration poll_interval = absl::Seconds(1);
     absl::Duration request_timeout = absl::Seconds(10);

@@ -199,7 +199,8 @@ void HttpSender::Loop() {
   auto start = [&](std::unique_ptr<Transfer> t) {
     CURL* e = curl_easy_init();
     t->easy = e;
-    for (const std::string& h : t->request.headers) t->headers = curl_slist_append(t->headers, h.c_str());
+    for (const std::string& h : t->request.headers)
+      t->headers = curl_slist_append(t->headers, h.c_str());
     // libcurl adds "Expect: 100-continue" to large POSTs; receivers don't need it.
     t->headers = curl_slist_append(t->headers, "Expect:");
     curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
@@ -207,7 +208,8 @@ void HttpSender::Loop() {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t->request.body.size()));
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(t->request.timeout)));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(absl::ToInt64Milliseconds(t->request.timeout)));
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");

@@ -27,9 +27,9 @@ struct HttpRequest {
 };
 
 struct HttpResult {
-  int status_code = 0;   // 0 when no answer arrived
-  std::string error;     // "" on an answer; else timeout, dns, connect, tls, ssrf_blocked, network
-  std::string body;      // first kMaxResponseBodyBytes of the answer, as valid UTF-8
+  int status_code = 0;  // 0 when no answer arrived
+  std::string error;    // "" on an answer; else timeout, dns, connect, tls, ssrf_blocked, network
+  std::string body;     // first kMaxResponseBodyBytes of the answer, as valid UTF-8
   std::optional<std::string> retry_after;
   absl::Time started;
   absl::Duration duration;

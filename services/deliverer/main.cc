@@ -2,7 +2,6 @@
 // many replicas as needed; they coordinate only through the database.
 #include <unistd.h>
 
-
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -84,8 +83,8 @@ absl::Status RunServer() {
   if (!sender.ok()) return sender.status();
   PgPool pool({.url = config->database_url,
                .size = config->db_pool_size,
-               .on_connect = absl::StrCat(PgPool::kSessionSettings, "; ",
-                                          DeliveryStore::kSessionSettings)});
+               .on_connect =
+                   absl::StrCat(PgPool::kSessionSettings, "; ", DeliveryStore::kSessionSettings)});
   TokenStore tokens(&pool);
   Authenticator auth(&tokens, config->internal_token);
   DeliveryStore store(&pool, {.no_success_for = absl::GetFlag(FLAGS_disable_after),
@@ -95,15 +94,13 @@ absl::Status RunServer() {
                     .grpc_listen = config->grpc_listen,
                     .metrics_listen = config->metrics_listen});
   DelivererMetrics metrics(host.metrics());
-  Dispatcher dispatcher(options, &store, sender->get(), &*secrets, &metrics,
-                        config->database_url);
+  Dispatcher dispatcher(options, &store, sender->get(), &*secrets, &metrics, config->database_url);
   DelivererService service(&dispatcher, &auth, &workers, options.replica_id,
                            [&] { host.RecheckHealth(); });
   DatabaseProbe database(config->database_url);
   host.AddReadinessCheck([&] { return database.Check(); });
   host.AddReadinessCheck([&] {
-    return dispatcher.GetStatus().draining ? absl::UnavailableError("draining")
-                                           : absl::OkStatus();
+    return dispatcher.GetStatus().draining ? absl::UnavailableError("draining") : absl::OkStatus();
   });
   if (absl::Status s = host.Start({{v1::Deliverer::service_full_name(), &service}}); !s.ok()) {
     return s;

@@ -73,9 +73,8 @@ void ResultRecorder::Loop() {
       pending_ -= static_cast<int>(batch.size());
       continue;
     }
-    LogWarning("recording results failed; retrying",
-               {{"results", absl::StrCat(batch.size())},
-                {"retry_in", absl::FormatDuration(backoff)}});
+    LogWarning("recording results failed; retrying", {{"results", absl::StrCat(batch.size())},
+                                                      {"retry_in", absl::FormatDuration(backoff)}});
     std::unique_lock<std::mutex> lock(mu_);
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
     cv_.wait_for(lock, absl::ToChronoMilliseconds(backoff), [this] { return finishing_; });
@@ -123,7 +122,8 @@ std::vector<AttemptRecord> ResultRecorder::WriteOneByOne(std::vector<AttemptReco
     }
     metrics_->ResultWriteFailed("dropped");
     LogError("cannot record an attempt; its lease will expire",
-             {{"delivery", r.delivery_id}, {"endpoint", r.endpoint_id},
+             {{"delivery", r.delivery_id},
+              {"endpoint", r.endpoint_id},
               {"error", std::string(s.status().message())}});
   }
   return retry;

@@ -23,7 +23,8 @@ constexpr char kReplica[] = "replica-under-test";
 // One delivery of a fresh endpoint, leased to kReplica; returns its id.
 std::string LeasedDelivery(TestDatabase& db, const std::string& org_suffix) {
   return db.QueryValue(absl::StrCat(R"sql(
-WITH o AS (INSERT INTO orgs (slug, name) VALUES ('acme-)sql", org_suffix, R"sql(', 'Acme')
+WITH o AS (INSERT INTO orgs (slug, name) VALUES ('acme-)sql",
+                                    org_suffix, R"sql(', 'Acme')
            RETURNING id),
 ep AS (INSERT INTO endpoints (org_id, label, url, format, event_types)
        SELECT id, 'e', 'https://receiver.example.com/', 1, ARRAY['user.*'] FROM o RETURNING id, org_id),
@@ -31,7 +32,8 @@ ev AS (INSERT INTO events (org_id, type, occurred_at, payload)
        SELECT org_id, 'user.login', now(), '{}' FROM ep RETURNING id, org_id, bucket_at)
 INSERT INTO deliveries (event_id, endpoint_id, org_id, bucket_at, state, attempts, lease_owner,
                         lease_expires_at, unrecorded_claims)
-SELECT ev.id, ep.id, ev.org_id, ev.bucket_at, 2, 1, ')sql", kReplica, R"sql(',
+SELECT ev.id, ep.id, ev.org_id, ev.bucket_at, 2, 1, ')sql",
+                                    kReplica, R"sql(',
        now() + interval '1 minute', 1
 FROM ev, ep RETURNING id::text || ' ' || endpoint_id::text || ' ' || bucket_at::text)sql"));
 }
@@ -74,11 +76,11 @@ TEST(ResultRecorderTest, ARowThatCannotBeWrittenDoesNotHoldBackItsBatch) {
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM deliveries WHERE state = 3"), "2");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM delivery_attempts"), "2");
   std::string scraped = prometheus::TextSerializer().Serialize(registry.Collect());
-  EXPECT_TRUE(absl::StrContains(
-      scraped, "argus_webhook_result_write_failures_total{reason=\"row\"} 1"))
+  EXPECT_TRUE(
+      absl::StrContains(scraped, "argus_webhook_result_write_failures_total{reason=\"row\"} 1"))
       << scraped;
-  EXPECT_TRUE(absl::StrContains(
-      scraped, "argus_webhook_result_write_failures_total{reason=\"dropped\"} 1"));
+  EXPECT_TRUE(absl::StrContains(scraped,
+                                "argus_webhook_result_write_failures_total{reason=\"dropped\"} 1"));
   EXPECT_TRUE(absl::StrContains(
       scraped, "argus_webhook_result_write_failures_total{reason=\"transient\"} 0"));
 }

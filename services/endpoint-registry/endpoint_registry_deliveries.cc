@@ -33,7 +33,8 @@ void ToProto(const DeliveryRow& d, v1::Delivery* out) {
   out->set_status(static_cast<v1::DeliveryStatus>(d.state));
   out->set_attempt_count(d.attempts);
   SetTimestampMicros(d.created_us, out->mutable_create_time());
-  if (d.state == v1::PENDING) SetTimestampMicros(d.next_attempt_us, out->mutable_next_attempt_time());
+  if (d.state == v1::PENDING)
+    SetTimestampMicros(d.next_attempt_us, out->mutable_next_attempt_time());
   FillSummary(d.last_attempt_us, d.last_status_code, d.last_error, out->mutable_last_attempt());
   for (const AttemptRow& a : d.attempt_log) {
     v1::DeliveryAttempt* attempt = out->add_attempts();
@@ -66,8 +67,8 @@ grpc::ServerUnaryReactor* EndpointRegistryService::ListDeliveries(
     if (!size.ok()) return size.status();
     absl::StatusOr<std::optional<PageCursor>> after = DecodePageToken(request->page_token());
     if (!after.ok()) return after.status();
-    absl::StatusOr<DeliveryPage> page = deliveries_->List(
-        caller.org.id, request->endpoint_id(), request->status(), *size, *after);
+    absl::StatusOr<DeliveryPage> page =
+        deliveries_->List(caller.org.id, request->endpoint_id(), request->status(), *size, *after);
     if (!page.ok()) return page.status();
     for (const DeliveryRow& d : page->deliveries) ToProto(d, response->add_deliveries());
     if (page->next) response->set_next_page_token(EncodePageToken(*page->next));
@@ -87,9 +88,9 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetDelivery(
   });
 }
 
-grpc::ServerUnaryReactor* EndpointRegistryService::Redeliver(
-    grpc::CallbackServerContext* context, const v1::RedeliverRequest* request,
-    v1::RedeliverResponse* response) {
+grpc::ServerUnaryReactor* EndpointRegistryService::Redeliver(grpc::CallbackServerContext* context,
+                                                             const v1::RedeliverRequest* request,
+                                                             v1::RedeliverResponse* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckUuidField("delivery_id", request->delivery_id()); !s.ok()) return s;
     if (absl::Status s = deliveries_->Redeliver(caller.org.id, request->delivery_id()); !s.ok()) {
@@ -170,7 +171,8 @@ grpc::ServerUnaryReactor* EndpointRegistryService::RotateSecret(
     if (!previous_expire.ok()) return previous_expire.status();
     response->set_signing_secret(secret);
     SetTimestamp(*previous_expire, response->mutable_previous_expire_time());
-    LogInfo("signing secret rotated", {{"org", caller.org.slug}, {"endpoint", request->id()},
+    LogInfo("signing secret rotated", {{"org", caller.org.slug},
+                                       {"endpoint", request->id()},
                                        {"grace", absl::FormatDuration(grace)}});
     return absl::OkStatus();
   });
@@ -184,8 +186,8 @@ grpc::ServerUnaryReactor* EndpointRegistryService::SendTestEvent(
     std::string event_id = NewUuid();
     nlohmann::json payload = {{"message", "This is a test event from Argus Webhooks."},
                               {"endpointId", request->endpoint_id()}};
-    absl::StatusOr<std::string> delivery_id = deliveries_->SendTestEvent(
-        caller.org.id, request->endpoint_id(), event_id, payload.dump());
+    absl::StatusOr<std::string> delivery_id =
+        deliveries_->SendTestEvent(caller.org.id, request->endpoint_id(), event_id, payload.dump());
     if (!delivery_id.ok()) return delivery_id.status();
     response->set_event_id(event_id);
     response->set_delivery_id(*delivery_id);

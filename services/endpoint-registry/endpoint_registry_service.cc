@@ -5,13 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/custom_headers.h"
-#include "common/sealed_headers.h"
 #include "common/event_types.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/page_token.h"
-#include "common/slug.h"
 #include "common/proto_time.h"
+#include "common/sealed_headers.h"
+#include "common/slug.h"
 #include "common/unary_call.h"
 #include "services/endpoint-registry/endpoint_rules.h"
 
@@ -74,17 +74,15 @@ std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::s
 }
 
 absl::Status ReadOnly(absl::string_view field) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, " is read-only: delete the endpoint and create a new one to change it"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " is read-only: delete the endpoint and create a new one to change it"));
 }
 
 }  // namespace
 
-EndpointRegistryService::EndpointRegistryService(EndpointStore* store,
-                                                 DeliveryLogStore* deliveries, Authenticator* auth,
-                                                 const SecretBox* secrets,
-                                                 TargetPolicy target_policy,
-                                                 WorkerPool* workers)
+EndpointRegistryService::EndpointRegistryService(EndpointStore* store, DeliveryLogStore* deliveries,
+                                                 Authenticator* auth, const SecretBox* secrets,
+                                                 TargetPolicy target_policy, WorkerPool* workers)
     : store_(store),
       deliveries_(deliveries),
       auth_(auth),
@@ -145,7 +143,8 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
   if (!stored.ok()) return stored.status();
   ToProto(*stored, resp.mutable_endpoint());
   resp.set_signing_secret(secret);
-  LogInfo("endpoint created", {{"org", caller.org.slug}, {"endpoint", record.id},
+  LogInfo("endpoint created", {{"org", caller.org.slug},
+                               {"endpoint", record.id},
                                {"format", v1::Format_Name(resp.endpoint().format())}});
   return absl::OkStatus();
 }
@@ -182,7 +181,8 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
       if (absl::Status s = CheckSubscriptions(types); !s.ok()) return s;
       changes.event_types = std::move(types);
     } else if (path == "headers") {
-      absl::StatusOr<std::map<std::string, std::string>> h = NormalizeCustomHeaders(Headers(e.headers()));
+      absl::StatusOr<std::map<std::string, std::string>> h =
+          NormalizeCustomHeaders(Headers(e.headers()));
       if (!h.ok()) return h.status();
       if (absl::Status s = RefuseRedactedValues(*h); !s.ok()) return s;
       changes.sealed_headers = SealHeaders(*secrets_, *h, e.id());
@@ -195,16 +195,17 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
       if (absl::Status s = ValidateRateLimit(e.rate_limit_per_second()); !s.ok()) return s;
       changes.rate_limit_per_second = e.rate_limit_per_second();
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: \"", path, "\" cannot be updated; updatable fields are label, "
-          "event_types, headers, retry_schedule, rate_limit_per_second"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: \"", path,
+                       "\" cannot be updated; updatable fields are label, "
+                       "event_types, headers, retry_schedule, rate_limit_per_second"));
     }
   }
   absl::StatusOr<EndpointRecord> updated = store_->Update(caller.org.id, e.id(), changes);
   if (!updated.ok()) return updated.status();
   ToProto(*updated, &resp);
-  LogInfo("endpoint updated", {{"org", caller.org.slug}, {"endpoint", e.id()},
-                               {"fields", absl::StrJoin(paths, ",")}});
+  LogInfo("endpoint updated",
+          {{"org", caller.org.slug}, {"endpoint", e.id()}, {"fields", absl::StrJoin(paths, ",")}});
   return absl::OkStatus();
 }
 
@@ -228,17 +229,16 @@ absl::Status EndpointRegistryService::SetState(const Caller& caller, const std::
   absl::StatusOr<EndpointRecord> updated = store_->SetState(caller.org.id, id, state);
   if (!updated.ok()) return updated.status();
   ToProto(*updated, &resp);
-  LogInfo("endpoint state changed", {{"org", caller.org.slug}, {"endpoint", id},
-                                     {"state", v1::EndpointState_Name(state)}});
+  LogInfo("endpoint state changed",
+          {{"org", caller.org.slug}, {"endpoint", id}, {"state", v1::EndpointState_Name(state)}});
   return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* EndpointRegistryService::CreateEndpoint(
     grpc::CallbackServerContext* context, const v1::CreateEndpointRequest* request,
     v1::CreateEndpointResponse* response) {
-  return Serve(context, *request, [=, this](const Caller& caller) {
-    return Create(caller, *request, *response);
-  });
+  return Serve(context, *request,
+               [=, this](const Caller& caller) { return Create(caller, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpoint(
@@ -256,17 +256,15 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpoint(
 grpc::ServerUnaryReactor* EndpointRegistryService::ListEndpoints(
     grpc::CallbackServerContext* context, const v1::ListEndpointsRequest* request,
     v1::ListEndpointsResponse* response) {
-  return Serve(context, *request, [=, this](const Caller& caller) {
-    return List(caller, *request, *response);
-  });
+  return Serve(context, *request,
+               [=, this](const Caller& caller) { return List(caller, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* EndpointRegistryService::UpdateEndpoint(
     grpc::CallbackServerContext* context, const v1::UpdateEndpointRequest* request,
     v1::Endpoint* response) {
-  return Serve(context, *request, [=, this](const Caller& caller) {
-    return Update(caller, *request, *response);
-  });
+  return Serve(context, *request,
+               [=, this](const Caller& caller) { return Update(caller, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* EndpointRegistryService::PauseEndpoint(
@@ -293,7 +291,8 @@ grpc::ServerUnaryReactor* EndpointRegistryService::DeleteEndpoint(
     absl::StatusOr<int64_t> cancelled = store_->Delete(caller.org.id, request->id());
     if (!cancelled.ok()) return cancelled.status();
     response->set_cancelled_deliveries(*cancelled);
-    LogInfo("endpoint deleted", {{"org", caller.org.slug}, {"endpoint", request->id()},
+    LogInfo("endpoint deleted", {{"org", caller.org.slug},
+                                 {"endpoint", request->id()},
                                  {"cancelled", absl::StrCat(*cancelled)}});
     return absl::OkStatus();
   });

@@ -3,9 +3,9 @@
 
 #include "argus/webhooks/v1/endpoint_registry.grpc.pb.h"
 #include "common/auth.h"
-#include "common/unary_call.h"
 #include "common/secret_box.h"
 #include "common/target_url.h"
+#include "common/unary_call.h"
 #include "common/worker_pool.h"
 #include "services/endpoint-registry/delivery_log_store.h"
 #include "services/endpoint-registry/endpoint_store.h"
@@ -19,12 +19,11 @@ namespace v1 = ::argus::webhooks::v1;
 // `workers`, never on gRPC's callback threads. Endpoint RPCs are in
 // endpoint_registry_service.cc, delivery-log ones (and RotateSecret,
 // SendTestEvent) in endpoint_registry_deliveries.cc.
-class EndpointRegistryService final
-    : public v1::EndpointRegistry::CallbackService {
+class EndpointRegistryService final : public v1::EndpointRegistry::CallbackService {
  public:
-  EndpointRegistryService(EndpointStore* store, DeliveryLogStore* deliveries,
-                          Authenticator* auth, const SecretBox* secrets,
-                          TargetPolicy target_policy, WorkerPool* workers);
+  EndpointRegistryService(EndpointStore* store, DeliveryLogStore* deliveries, Authenticator* auth,
+                          const SecretBox* secrets, TargetPolicy target_policy,
+                          WorkerPool* workers);
 
   grpc::ServerUnaryReactor* CreateEndpoint(grpc::CallbackServerContext* context,
                                            const v1::CreateEndpointRequest* request,
@@ -102,12 +101,12 @@ template <typename Body>
 grpc::ServerUnaryReactor* EndpointRegistryService::Serve(grpc::CallbackServerContext* context,
                                                          const google::protobuf::Message& request,
                                                          Body body) {
-  return RunAuthorizedOnWorker(context, request, *workers_, *auth_, kScopeAdmin,
-                               [this, context, body = std::move(body)]() {
-    absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
-    if (!caller.ok()) return caller.status();
-    return body(*caller);
-  });
+  return RunAuthorizedOnWorker(
+      context, request, *workers_, *auth_, kScopeAdmin, [this, context, body = std::move(body)]() {
+        absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
+        if (!caller.ok()) return caller.status();
+        return body(*caller);
+      });
 }
 
 }  // namespace argus

@@ -1,14 +1,14 @@
 // Service tests: a real registry over a real gRPC channel against a real,
 // freshly migrated PostgreSQL database.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <limits>
-#include <httplib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/page_token.h"
 #include "common/ip_address.h"
+#include "common/page_token.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/endpoint-registry/registry_harness.h"
 #include "tests/support/test_database.h"
@@ -50,8 +50,7 @@ class EndpointRegistryTest : public ::testing::Test {
   }
 
   // Expects `code` with a message containing `needle`.
-  static void ExpectError(const grpc::Status& s, grpc::StatusCode code,
-                          const std::string& needle) {
+  static void ExpectError(const grpc::Status& s, grpc::StatusCode code, const std::string& needle) {
     EXPECT_EQ(s.error_code(), code) << s.error_message();
     EXPECT_TRUE(absl::StrContains(s.error_message(), needle))
         << "message \"" << s.error_message() << "\" lacks \"" << needle << "\"";
@@ -77,11 +76,11 @@ TEST_F(EndpointRegistryTest, CreateReturnsTheSecretOnlyOnce) {
   v1::GetEndpointRequest get;
   get.set_id(e.id());
   v1::Endpoint fetched;
-  ASSERT_TRUE(harness_.stub().GetEndpoint(RegistryHarness::Context(admin_).get(), get, &fetched).ok());
+  ASSERT_TRUE(
+      harness_.stub().GetEndpoint(RegistryHarness::Context(admin_).get(), get, &fetched).ok());
   v1::ListEndpointsResponse listed;
-  ASSERT_TRUE(harness_.stub()
-                  .ListEndpoints(RegistryHarness::Context(admin_).get(), {}, &listed)
-                  .ok());
+  ASSERT_TRUE(
+      harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), {}, &listed).ok());
   for (const std::string& text : {fetched.DebugString(), listed.DebugString()}) {
     EXPECT_FALSE(absl::StrContains(text, created.signing_secret()));
     EXPECT_FALSE(absl::StrContains(text, "whsec_"));
@@ -97,19 +96,20 @@ TEST_F(EndpointRegistryTest, SecretIsStoredEncryptedNeverInPlaintext) {
   const std::string& secret = created.signing_secret();
   std::string secret_b64 = secret.substr(6);
   // No column of any row of any table holds the secret or its base64 part.
-  std::string hits = db_.QueryValue(absl::StrCat(
-      "SELECT count(*) FROM (SELECT e::text AS t FROM endpoints e UNION ALL "
-      "SELECT s::text FROM endpoint_secrets s UNION ALL "
-      "SELECT encode(sealed, 'escape') FROM endpoint_secrets) rows "
-      "WHERE t LIKE '%", secret_b64, "%'"));
+  std::string hits = db_.QueryValue(
+      absl::StrCat("SELECT count(*) FROM (SELECT e::text AS t FROM endpoints e UNION ALL "
+                   "SELECT s::text FROM endpoint_secrets s UNION ALL "
+                   "SELECT encode(sealed, 'escape') FROM endpoint_secrets) rows "
+                   "WHERE t LIKE '%",
+                   secret_b64, "%'"));
   EXPECT_EQ(hits, "0");
   // Nor the custom header value (a receiver's credential).
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM endpoints e WHERE e::text LIKE '%receiver-token%' "
                            "OR encode(sealed_headers, 'escape') LIKE '%receiver-token%'"),
             "0");
-  std::string sealed_hex = db_.QueryValue(absl::StrCat(
-      "SELECT encode(sealed, 'hex') FROM endpoint_secrets WHERE endpoint_id = '",
-      created.endpoint().id(), "'"));
+  std::string sealed_hex = db_.QueryValue(
+      absl::StrCat("SELECT encode(sealed, 'hex') FROM endpoint_secrets WHERE endpoint_id = '",
+                   created.endpoint().id(), "'"));
   ASSERT_FALSE(sealed_hex.empty());
   std::string sealed;
   for (size_t i = 0; i + 1 < sealed_hex.size(); i += 2) {
@@ -154,21 +154,22 @@ TEST_F(EndpointRegistryTest, CreateValidationNamesTheProblem) {
       {"decimal loopback", [](auto& r) { r.set_url("https://2130706433/"); }, "loopback"},
       {"metadata", [](auto& r) { r.set_url("https://169.254.169.254/"); }, "link-local"},
       {"userinfo", [](auto& r) { r.set_url("https://example.com@127.0.0.1/"); }, "credentials"},
-      {"long url",
-       [](auto& r) { r.set_url("https://example.com/" + std::string(3000, 'a')); }, "longer"},
+      {"long url", [](auto& r) { r.set_url("https://example.com/" + std::string(3000, 'a')); },
+       "longer"},
       {"empty label", [](auto& r) { r.set_label(""); }, "label"},
       {"long label", [](auto& r) { r.set_label(std::string(201, 'l')); }, "label"},
       {"unknown type", [](auto& r) { r.add_event_types("user.teleported"); }, "user.teleported"},
       {"empty list", [](auto& r) { r.clear_event_types(); }, "at least one"},
-      {"reserved header",
-       [](auto& r) { (*r.mutable_headers())["Content-Type"] = "text/plain"; }, "Content-Type"},
-      {"signature header",
-       [](auto& r) { (*r.mutable_headers())["webhook-signature"] = "v1,x"; }, "reserved"},
-      {"crlf header", [](auto& r) { (*r.mutable_headers())["X-A"] = "a\r\nB: c"; }, "control character 0x0d"},
+      {"reserved header", [](auto& r) { (*r.mutable_headers())["Content-Type"] = "text/plain"; },
+       "Content-Type"},
+      {"signature header", [](auto& r) { (*r.mutable_headers())["webhook-signature"] = "v1,x"; },
+       "reserved"},
+      {"crlf header", [](auto& r) { (*r.mutable_headers())["X-A"] = "a\r\nB: c"; },
+       "control character 0x0d"},
       {"bad header name", [](auto& r) { (*r.mutable_headers())["bad name"] = "x"; }, "bad name"},
       {"project slug", [](auto& r) { r.set_project("My Game"); }, "project"},
-      {"negative retry",
-       [](auto& r) { r.add_retry_schedule()->set_seconds(-1); }, "retry_schedule[0]"},
+      {"negative retry", [](auto& r) { r.add_retry_schedule()->set_seconds(-1); },
+       "retry_schedule[0]"},
       {"rate limit", [](auto& r) { r.set_rate_limit_per_second(1000000); }, "rate_limit"},
       {"format value", [](auto& r) { r.set_format(static_cast<v1::Format>(9)); }, "format"},
   };
@@ -189,7 +190,8 @@ TEST_F(EndpointRegistryTest, InsecureTargetsAllowLoopbackHttp) {
   v1::CreateEndpointRequest req = NativeRequest();
   req.set_url("http://127.0.0.1:8080/hook");
   v1::CreateEndpointResponse resp;
-  grpc::Status s = insecure.stub().CreateEndpoint(RegistryHarness::Context(token).get(), req, &resp);
+  grpc::Status s =
+      insecure.stub().CreateEndpoint(RegistryHarness::Context(token).get(), req, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
@@ -206,8 +208,9 @@ TEST_F(EndpointRegistryTest, AuthErrors) {
   ExpectError(harness_.stub().CreateEndpoint(context.get(), NativeRequest(), &resp),
               grpc::StatusCode::UNAUTHENTICATED, "Bearer");
   v1::ListEventTypesResponse types;
-  ExpectError(harness_.stub().ListEventTypes(RegistryHarness::Context(publisher_).get(), {}, &types),
-              grpc::StatusCode::PERMISSION_DENIED, "admin");
+  ExpectError(
+      harness_.stub().ListEventTypes(RegistryHarness::Context(publisher_).get(), {}, &types),
+      grpc::StatusCode::PERMISSION_DENIED, "admin");
 }
 
 TEST_F(EndpointRegistryTest, AnotherOrgsEndpointIsNotFound) {
@@ -225,8 +228,8 @@ TEST_F(EndpointRegistryTest, AnotherOrgsEndpointIsNotFound) {
               grpc::StatusCode::NOT_FOUND, "not found");
   v1::PauseEndpointRequest pause;
   pause.set_id(mine.id());
-  ExpectError(harness_.stub().PauseEndpoint(ctx().get(), pause, &out),
-              grpc::StatusCode::NOT_FOUND, "not found");
+  ExpectError(harness_.stub().PauseEndpoint(ctx().get(), pause, &out), grpc::StatusCode::NOT_FOUND,
+              "not found");
   v1::ResumeEndpointRequest resume;
   resume.set_id(mine.id());
   ExpectError(harness_.stub().ResumeEndpoint(ctx().get(), resume, &out),
@@ -267,7 +270,8 @@ TEST_F(EndpointRegistryTest, UpdateChangesOnlyMaskedFieldsAndUrlFormatAreReadOnl
   req.mutable_update_mask()->add_paths("event_types");
   req.mutable_update_mask()->add_paths("retry_schedule");
   v1::Endpoint out;
-  grpc::Status s = harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), req, &out);
+  grpc::Status s =
+      harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), req, &out);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(out.label(), "soc siem");
   ASSERT_EQ(out.event_types_size(), 1);
@@ -275,8 +279,8 @@ TEST_F(EndpointRegistryTest, UpdateChangesOnlyMaskedFieldsAndUrlFormatAreReadOnl
   ASSERT_EQ(out.retry_schedule_size(), 1);
   EXPECT_EQ(out.retry_schedule(0).nanos(), 750000000);
   EXPECT_EQ(out.headers().at("authorization"), "[redacted]");  // not in the mask, kept
-  EXPECT_NE(db_.QueryValue(absl::StrCat("SELECT sealed_headers IS NOT NULL FROM endpoints WHERE id = '",
-                                        e.id(), "'")),
+  EXPECT_NE(db_.QueryValue(absl::StrCat(
+                "SELECT sealed_headers IS NOT NULL FROM endpoints WHERE id = '", e.id(), "'")),
             "f");
   EXPECT_EQ(out.url(), e.url());
 
@@ -314,33 +318,39 @@ TEST_F(EndpointRegistryTest, UpdateChangesOnlyMaskedFieldsAndUrlFormatAreReadOnl
               grpc::StatusCode::INVALID_ARGUMENT, "nothing to update");
   v1::UpdateEndpointRequest bad_path = req;
   bad_path.mutable_update_mask()->add_paths("state");
-  ExpectError(harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), bad_path, &out),
-              grpc::StatusCode::INVALID_ARGUMENT, "\"state\" cannot be updated");
+  ExpectError(
+      harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), bad_path, &out),
+      grpc::StatusCode::INVALID_ARGUMENT, "\"state\" cannot be updated");
 }
 
 TEST_F(EndpointRegistryTest, PauseResumeDelete) {
   v1::Endpoint e = CreateOk(NativeRequest());
   // A pending delivery, so Delete has something to cancel.
-  db_.QueryValue(absl::StrCat(
-      "WITH ev AS (INSERT INTO events (org_id, type, occurred_at, payload) "
-      "SELECT org_id, 'user.login', now(), '{}' FROM endpoints WHERE id = '", e.id(),
-      "' RETURNING id, org_id) INSERT INTO deliveries (event_id, endpoint_id, org_id) "
-      "SELECT ev.id, '", e.id(), "', ev.org_id FROM ev RETURNING id"));
+  db_.QueryValue(
+      absl::StrCat("WITH ev AS (INSERT INTO events (org_id, type, occurred_at, payload) "
+                   "SELECT org_id, 'user.login', now(), '{}' FROM endpoints WHERE id = '",
+                   e.id(),
+                   "' RETURNING id, org_id) INSERT INTO deliveries (event_id, endpoint_id, org_id) "
+                   "SELECT ev.id, '",
+                   e.id(), "', ev.org_id FROM ev RETURNING id"));
 
   v1::Endpoint out;
   v1::PauseEndpointRequest pause;
   pause.set_id(e.id());
-  ASSERT_TRUE(harness_.stub().PauseEndpoint(RegistryHarness::Context(admin_).get(), pause, &out).ok());
+  ASSERT_TRUE(
+      harness_.stub().PauseEndpoint(RegistryHarness::Context(admin_).get(), pause, &out).ok());
   EXPECT_EQ(out.state(), v1::PAUSED);
   v1::ResumeEndpointRequest resume;
   resume.set_id(e.id());
-  ASSERT_TRUE(harness_.stub().ResumeEndpoint(RegistryHarness::Context(admin_).get(), resume, &out).ok());
+  ASSERT_TRUE(
+      harness_.stub().ResumeEndpoint(RegistryHarness::Context(admin_).get(), resume, &out).ok());
   EXPECT_EQ(out.state(), v1::ENABLED);
 
   v1::DeleteEndpointRequest del;
   del.set_id(e.id());
   v1::DeleteEndpointResponse deleted;
-  ASSERT_TRUE(harness_.stub().DeleteEndpoint(RegistryHarness::Context(admin_).get(), del, &deleted).ok());
+  ASSERT_TRUE(
+      harness_.stub().DeleteEndpoint(RegistryHarness::Context(admin_).get(), del, &deleted).ok());
   EXPECT_EQ(deleted.cancelled_deliveries(), 1);
   EXPECT_EQ(db_.QueryValue("SELECT state FROM deliveries"), "5");
   EXPECT_EQ(db_.QueryValue(absl::StrCat(
@@ -348,9 +358,12 @@ TEST_F(EndpointRegistryTest, PauseResumeDelete) {
             "0");
   v1::GetEndpointRequest get;
   get.set_id(e.id());
-  EXPECT_EQ(harness_.stub().GetEndpoint(RegistryHarness::Context(admin_).get(), get, &out).error_code(),
-            grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(harness_.stub().DeleteEndpoint(RegistryHarness::Context(admin_).get(), del, &deleted).error_code(),
+  EXPECT_EQ(
+      harness_.stub().GetEndpoint(RegistryHarness::Context(admin_).get(), get, &out).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(harness_.stub()
+                .DeleteEndpoint(RegistryHarness::Context(admin_).get(), del, &deleted)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 
@@ -365,7 +378,8 @@ TEST_F(EndpointRegistryTest, ListPaginatesAndRejectsForgedTokens) {
     req.set_page_size(2);
     req.set_page_token(token);
     v1::ListEndpointsResponse resp;
-    ASSERT_TRUE(harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), req, &resp).ok());
+    ASSERT_TRUE(
+        harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), req, &resp).ok());
     EXPECT_LE(resp.endpoints_size(), 2);
     for (const auto& e : resp.endpoints()) EXPECT_TRUE(seen.insert(e.id()).second);
     token = resp.next_page_token();
@@ -381,14 +395,16 @@ TEST_F(EndpointRegistryTest, ListPaginatesAndRejectsForgedTokens) {
               grpc::StatusCode::INVALID_ARGUMENT, "page_token");
   v1::ListEndpointsRequest negative;
   negative.set_page_size(-5);
-  ExpectError(harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), negative, &resp),
-              grpc::StatusCode::INVALID_ARGUMENT, "page_size");
+  ExpectError(
+      harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), negative, &resp),
+      grpc::StatusCode::INVALID_ARGUMENT, "page_size");
   // Well-formed tokens with times no row can have: refused, not a SQL error.
   for (int64_t t : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
     v1::ListEndpointsRequest extreme;
     extreme.set_page_token(EncodePageToken({t, *created.begin()}));
-    ExpectError(harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), extreme, &resp),
-                grpc::StatusCode::INVALID_ARGUMENT, "page_token");
+    ExpectError(
+        harness_.stub().ListEndpoints(RegistryHarness::Context(admin_).get(), extreme, &resp),
+        grpc::StatusCode::INVALID_ARGUMENT, "page_token");
   }
 }
 
@@ -400,9 +416,9 @@ TEST_F(EndpointRegistryTest, HostileFieldsAreInvalidArgumentNeverInternal) {
   for (int64_t seconds : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
                           int64_t{253402300800}}) {
     recover.mutable_since()->set_seconds(seconds);
-    ExpectError(harness_.stub().RecoverFailed(RegistryHarness::Context(admin_).get(), recover,
-                                              &recovered),
-                grpc::StatusCode::INVALID_ARGUMENT, "since is not a valid timestamp");
+    ExpectError(
+        harness_.stub().RecoverFailed(RegistryHarness::Context(admin_).get(), recover, &recovered),
+        grpc::StatusCode::INVALID_ARGUMENT, "since is not a valid timestamp");
   }
   v1::GetEndpointRequest get;
   get.set_id("\xff\xfe");
@@ -420,15 +436,16 @@ TEST_F(EndpointRegistryTest, HostileFieldsAreInvalidArgumentNeverInternal) {
 
 TEST_F(EndpointRegistryTest, ListEventTypesHasTheWholeCatalog) {
   v1::ListEventTypesResponse resp;
-  ASSERT_TRUE(harness_.stub().ListEventTypes(RegistryHarness::Context(admin_).get(), {}, &resp).ok());
+  ASSERT_TRUE(
+      harness_.stub().ListEventTypes(RegistryHarness::Context(admin_).get(), {}, &resp).ok());
   std::set<std::string> names;
   for (const auto& t : resp.event_types()) names.insert(t.name());
   for (const char* expected :
        {"test_session.completed", "session.created", "billing.payment_failed", "user.login",
         "mfa.passkey_registered", "security.password_breached", "sso.provider_unlinked",
         "org.member_role_changed", "auth_session.limit_reached", "oauth.token_revoked",
-        "alert.triggered", "deploy.marker", "incident.performance", "anomaly.alert",
-        "webhook.test", "endpoint.disabled"}) {
+        "alert.triggered", "deploy.marker", "incident.performance", "anomaly.alert", "webhook.test",
+        "endpoint.disabled"}) {
     EXPECT_TRUE(names.count(expected)) << expected;
   }
   EXPECT_EQ(names.size(), 42u);
@@ -465,8 +482,9 @@ TEST_F(EndpointRegistryTest, HealthAndRpcMetrics) {
             grpc::StatusCode::NOT_FOUND);
 
   v1::CreateEndpointResponse created;
-  EXPECT_EQ(harness.stub().CreateEndpoint(RegistryHarness::Context("").get(), NativeRequest(),
-                                          &created).error_code(),
+  EXPECT_EQ(harness.stub()
+                .CreateEndpoint(RegistryHarness::Context("").get(), NativeRequest(), &created)
+                .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(harness.stub()
                   .CreateEndpoint(RegistryHarness::Context(admin).get(), NativeRequest(), &created)
@@ -474,10 +492,10 @@ TEST_F(EndpointRegistryTest, HealthAndRpcMetrics) {
   httplib::Client metrics("127.0.0.1", harness.metrics_port());
   auto scraped = metrics.Get("/metrics");
   ASSERT_TRUE(scraped);
-  EXPECT_TRUE(absl::StrContains(
-      scraped->body,
-      "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"CreateEndpoint\","
-      "grpc_service=\"argus.webhooks.v1.EndpointRegistry\"} 1"))
+  EXPECT_TRUE(
+      absl::StrContains(scraped->body,
+                        "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"CreateEndpoint\","
+                        "grpc_service=\"argus.webhooks.v1.EndpointRegistry\"} 1"))
       << scraped->body;
   EXPECT_TRUE(absl::StrContains(scraped->body,
                                 "grpc_server_handled_total{grpc_code=\"Unauthenticated\","

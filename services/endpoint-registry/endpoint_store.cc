@@ -128,9 +128,9 @@ std::optional<std::string> JsonIfSet(const std::optional<T>& value) {
 // columns, parameters $1 org, $2 id, then `params`), notifies the change and
 // returns the updated endpoint; NOT_FOUND when no live endpoint matched.
 template <typename... Params>
-absl::StatusOr<EndpointRecord> ChangeEndpoint(PgPool* pool, const char* op,
-                                              const std::string& sql, const std::string& org_id,
-                                              const std::string& id, const Params&... params) {
+absl::StatusOr<EndpointRecord> ChangeEndpoint(PgPool* pool, const char* op, const std::string& sql,
+                                              const std::string& org_id, const std::string& id,
+                                              const Params&... params) {
   std::optional<EndpointRecord> updated;
   absl::Status status = pool->Run(op, [&](pqxx::connection& c) {
     pqxx::work tx(c);
@@ -152,8 +152,7 @@ absl::StatusOr<std::vector<EventTypeRecord>> EndpointStore::ListEventTypes() {
   absl::Status status = pool_->Run("list_event_types", [&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     for (const auto& row : tx.exec(kListEventTypes)) {
-      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                     row[2].as<std::string>()});
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
     }
     return absl::OkStatus();
   });
@@ -234,7 +233,8 @@ absl::StatusOr<int> EndpointStore::SealLegacyHeaders(
     pqxx::work tx(c);
     for (const auto& row : tx.exec(kUnsealedHeaders)) {
       std::string id = row[0].as<std::string>();
-      auto headers = Json::parse(row[1].as<std::string>()).get<std::map<std::string, std::string>>();
+      auto headers =
+          Json::parse(row[1].as<std::string>()).get<std::map<std::string, std::string>>();
       tx.exec_params0(kSealHeaders, id, pqxx::binarystring(seal(id, headers)),
                       Json(RedactHeaders(headers)).dump());
       ++sealed;

@@ -44,7 +44,7 @@ struct EndpointChanges {
   std::optional<std::string> label;
   std::optional<std::vector<std::string>> event_types;
   std::optional<std::map<std::string, std::string>> headers;  // redacted, as in EndpointRecord
-  std::string sealed_headers;  // with `headers`
+  std::string sealed_headers;                                 // with `headers`
   std::optional<std::vector<int64_t>> retry_schedule_ms;
   std::optional<uint32_t> rate_limit_per_second;
 };

@@ -8,9 +8,9 @@
 
 namespace argus {
 
-EventIngestService::EventIngestService(EventStore* store, Authenticator* auth,
-                                       WorkerPool* workers, IngestMetrics* metrics,
-                                       size_t max_payload_bytes, DebouncerForwarder* debouncer)
+EventIngestService::EventIngestService(EventStore* store, Authenticator* auth, WorkerPool* workers,
+                                       IngestMetrics* metrics, size_t max_payload_bytes,
+                                       DebouncerForwarder* debouncer)
     : store_(store),
       auth_(auth),
       workers_(workers),
@@ -32,16 +32,15 @@ bool EventIngestService::IsKnownType(absl::string_view type) {
 
 absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& context,
                                         const std::vector<const v1::PublishRequest*>& requests,
-                                        bool batch,
-                                        std::vector<v1::PublishResponse*> responses) {
+                                        bool batch, std::vector<v1::PublishResponse*> responses) {
   auto start = std::chrono::steady_clock::now();
   auto reject = [&](absl::Status s) {
     metrics_->rejected.Increment(static_cast<double>(requests.size()));
     return s;
   };
   if (batch && (requests.empty() || static_cast<int>(requests.size()) > kMaxBatchSize)) {
-    return reject(absl::InvalidArgumentError(absl::StrCat(
-        "events must hold 1..", kMaxBatchSize, " events, got ", requests.size())));
+    return reject(absl::InvalidArgumentError(
+        absl::StrCat("events must hold 1..", kMaxBatchSize, " events, got ", requests.size())));
   }
   // Every event of a batch names the same org (the internal caller's), so
   // the first one decides.
@@ -61,8 +60,8 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
         now);
     if (!event.ok()) {
       if (!batch) return reject(event.status());
-      return reject(absl::InvalidArgumentError(
-          absl::StrCat("events[", i, "]: ", event.status().message())));
+      return reject(
+          absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", event.status().message())));
     }
     events.push_back(*std::move(event));
   }
@@ -101,21 +100,21 @@ grpc::ServerUnaryReactor* EventIngestService::Publish(grpc::CallbackServerContex
   });
 }
 
-grpc::ServerUnaryReactor* EventIngestService::PublishBatch(
-    grpc::CallbackServerContext* context, const v1::PublishBatchRequest* request,
-    v1::PublishBatchResponse* response) {
-  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopePublish,
-                               [=, this]() -> absl::Status {
-    std::vector<const v1::PublishRequest*> requests;
-    std::vector<v1::PublishResponse*> responses;
-    for (const v1::PublishRequest& r : request->events()) {
-      requests.push_back(&r);
-      responses.push_back(response->add_results());
-    }
-    absl::Status status = Handle(*context, requests, /*batch=*/true, responses);
-    if (!status.ok()) response->Clear();
-    return status;
-  });
+grpc::ServerUnaryReactor* EventIngestService::PublishBatch(grpc::CallbackServerContext* context,
+                                                           const v1::PublishBatchRequest* request,
+                                                           v1::PublishBatchResponse* response) {
+  return RunAuthorizedOnWorker(
+      context, *request, *workers_, *auth_, kScopePublish, [=, this]() -> absl::Status {
+        std::vector<const v1::PublishRequest*> requests;
+        std::vector<v1::PublishResponse*> responses;
+        for (const v1::PublishRequest& r : request->events()) {
+          requests.push_back(&r);
+          responses.push_back(response->add_results());
+        }
+        absl::Status status = Handle(*context, requests, /*batch=*/true, responses);
+        if (!status.ok()) response->Clear();
+        return status;
+      });
 }
 
 }  // namespace argus

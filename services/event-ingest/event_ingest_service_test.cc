@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <pqxx/pqxx>
-
 #include <functional>
 #include <limits>
+#include <pqxx/pqxx>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -40,7 +39,8 @@ class EventIngestTest : public ::testing::Test {
     for (auto& t : types) req.add_event_types(t);
     req.set_project(project);
     v1::CreateEndpointResponse resp;
-    grpc::Status s = registry_.stub().CreateEndpoint(RegistryHarness::Context(token).get(), req, &resp);
+    grpc::Status s =
+        registry_.stub().CreateEndpoint(RegistryHarness::Context(token).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp.endpoint().id();
   }
@@ -81,15 +81,17 @@ TEST_F(EventIngestTest, FansOutToExactlyTheSubscribedEnabledEndpoints) {
   v1::PauseEndpointRequest pause;
   pause.set_id(paused);
   v1::Endpoint out;
-  ASSERT_TRUE(registry_.stub().PauseEndpoint(RegistryHarness::Context(admin_).get(), pause, &out).ok());
+  ASSERT_TRUE(
+      registry_.stub().PauseEndpoint(RegistryHarness::Context(admin_).get(), pause, &out).ok());
   CreateEndpoint(other_admin_, "other-org", {"user.login"});
 
   v1::PublishResponse resp = PublishOk("user.login");
   EXPECT_EQ(resp.fanout(), 2);
   EXPECT_FALSE(resp.duplicate());
-  std::string rows = Count(absl::StrCat(
-      "SELECT string_agg(endpoint_id::text || ':' || state, ',' ORDER BY endpoint_id) "
-      "FROM deliveries WHERE event_id = '", resp.event_id(), "'"));
+  std::string rows = Count(
+      absl::StrCat("SELECT string_agg(endpoint_id::text || ':' || state, ',' ORDER BY endpoint_id) "
+                   "FROM deliveries WHERE event_id = '",
+                   resp.event_id(), "'"));
   std::vector<std::string> expected = {exact + ":1", category + ":1"};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rows, absl::StrCat(expected[0], ",", expected[1]));
@@ -166,7 +168,8 @@ TEST_F(EventIngestTest, BadInputIsRefusedAndNothingIsStored) {
       {"oversized", [](auto& r) { r.set_data_json("{\"a\":\"" + std::string(5000, 'x') + "\"}"); },
        "limit is 4096"},
       {"project", [](auto& r) { r.set_project("Bad Project!"); }, "project"},
-      {"long key", [](auto& r) { r.set_idempotency_key(std::string(300, 'k')); }, "idempotency_key"},
+      {"long key", [](auto& r) { r.set_idempotency_key(std::string(300, 'k')); },
+       "idempotency_key"},
       {"both payloads",
        [](auto& r) { (*r.mutable_data()->mutable_fields())["x"].set_bool_value(true); },
        "not both"},
@@ -193,11 +196,14 @@ TEST_F(EventIngestTest, BadInputIsRefusedAndNothingIsStored) {
     e->set_type(i == 2 ? "nope.nope" : "user.login");
   }
   v1::PublishBatchResponse batch_resp;
-  grpc::Status s = ingest_.stub().PublishBatch(IngestHarness::Context(publisher_).get(), batch, &batch_resp);
+  grpc::Status s =
+      ingest_.stub().PublishBatch(IngestHarness::Context(publisher_).get(), batch, &batch_resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "events[2]")) << s.error_message();
   v1::PublishBatchRequest empty;
-  EXPECT_EQ(ingest_.stub().PublishBatch(IngestHarness::Context(publisher_).get(), empty, &batch_resp).error_code(),
+  EXPECT_EQ(ingest_.stub()
+                .PublishBatch(IngestHarness::Context(publisher_).get(), empty, &batch_resp)
+                .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Count("SELECT count(*) FROM events"), "0");
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries"), "0");
@@ -213,7 +219,8 @@ TEST_F(EventIngestTest, BatchCommitsEveryEventInOrder) {
     e->set_idempotency_key(i == 49 ? "k0" : absl::StrCat("k", i));  // last repeats the first
   }
   v1::PublishBatchResponse resp;
-  grpc::Status s = ingest_.stub().PublishBatch(IngestHarness::Context(publisher_).get(), batch, &resp);
+  grpc::Status s =
+      ingest_.stub().PublishBatch(IngestHarness::Context(publisher_).get(), batch, &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(resp.results_size(), 50);
   EXPECT_EQ(resp.results(1).fanout(), 1);
@@ -231,18 +238,21 @@ TEST_F(EventIngestTest, EndpointChangesTakeEffectForTheNextPublish) {
   v1::Endpoint out;
   v1::PauseEndpointRequest pause;
   pause.set_id(id);
-  ASSERT_TRUE(registry_.stub().PauseEndpoint(RegistryHarness::Context(admin_).get(), pause, &out).ok());
+  ASSERT_TRUE(
+      registry_.stub().PauseEndpoint(RegistryHarness::Context(admin_).get(), pause, &out).ok());
   EXPECT_EQ(PublishOk("user.login").fanout(), 0);
 
   v1::ResumeEndpointRequest resume;
   resume.set_id(id);
-  ASSERT_TRUE(registry_.stub().ResumeEndpoint(RegistryHarness::Context(admin_).get(), resume, &out).ok());
+  ASSERT_TRUE(
+      registry_.stub().ResumeEndpoint(RegistryHarness::Context(admin_).get(), resume, &out).ok());
   EXPECT_EQ(PublishOk("user.login").fanout(), 1);
 
   v1::UpdateEndpointRequest update;
   update.mutable_endpoint()->set_id(id);
   update.mutable_endpoint()->add_event_types("mfa.enabled");
-  ASSERT_TRUE(registry_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), update, &out).ok());
+  ASSERT_TRUE(
+      registry_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), update, &out).ok());
   EXPECT_EQ(PublishOk("user.login").fanout(), 0);
   EXPECT_EQ(PublishOk("mfa.enabled").fanout(), 1);
 
@@ -252,7 +262,8 @@ TEST_F(EventIngestTest, EndpointChangesTakeEffectForTheNextPublish) {
   v1::DeleteEndpointRequest del;
   del.set_id(id);
   v1::DeleteEndpointResponse deleted;
-  ASSERT_TRUE(registry_.stub().DeleteEndpoint(RegistryHarness::Context(admin_).get(), del, &deleted).ok());
+  ASSERT_TRUE(
+      registry_.stub().DeleteEndpoint(RegistryHarness::Context(admin_).get(), del, &deleted).ok());
   v1::PublishResponse last = PublishOk("mfa.enabled");
   EXPECT_EQ(last.fanout(), 1);
   EXPECT_EQ(Count(absl::StrCat("SELECT endpoint_id FROM deliveries WHERE event_id = '",
@@ -267,7 +278,8 @@ TEST_F(EventIngestTest, PayloadsAreStoredVerbatimOrRenderedOnce) {
   req.set_data_json(raw);
   v1::PublishResponse resp;
   ASSERT_TRUE(Publish(req, &resp, publisher_).ok());
-  EXPECT_EQ(Count(absl::StrCat("SELECT payload FROM events WHERE id = '", resp.event_id(), "'")), raw);
+  EXPECT_EQ(Count(absl::StrCat("SELECT payload FROM events WHERE id = '", resp.event_id(), "'")),
+            raw);
 
   v1::PublishRequest structured;
   structured.set_type("user.login");
@@ -275,9 +287,10 @@ TEST_F(EventIngestTest, PayloadsAreStoredVerbatimOrRenderedOnce) {
   fields["userId"].set_string_value("u1");
   fields["attempts"].set_number_value(3);
   ASSERT_TRUE(Publish(structured, &resp, publisher_).ok());
-  std::string stored = Count(absl::StrCat(
-      "SELECT payload::jsonb = '{\"userId\":\"u1\",\"attempts\":3}'::jsonb FROM events WHERE id = '",
-      resp.event_id(), "'"));
+  std::string stored =
+      Count(absl::StrCat("SELECT payload::jsonb = '{\"userId\":\"u1\",\"attempts\":3}'::jsonb FROM "
+                         "events WHERE id = '",
+                         resp.event_id(), "'"));
   EXPECT_EQ(stored, "t");
 }
 
@@ -290,7 +303,9 @@ TEST_F(EventIngestTest, ScopesAreEnforced) {
   EXPECT_TRUE(absl::StrContains(s.error_message(), "publish"));
   EXPECT_EQ(Publish(req, &resp, "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   v1::ListEndpointsResponse listed;
-  EXPECT_EQ(registry_.stub().ListEndpoints(RegistryHarness::Context(publisher_).get(), {}, &listed).error_code(),
+  EXPECT_EQ(registry_.stub()
+                .ListEndpoints(RegistryHarness::Context(publisher_).get(), {}, &listed)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
@@ -306,7 +321,8 @@ TEST(EventIngestMetricsTest, CountsWhatWasPublished) {
   create.add_event_types("user.*");
   create.add_event_types("mfa.*");
   v1::CreateEndpointResponse created;
-  ASSERT_TRUE(registry.stub().CreateEndpoint(RegistryHarness::Context(admin).get(), create, &created).ok());
+  ASSERT_TRUE(
+      registry.stub().CreateEndpoint(RegistryHarness::Context(admin).get(), create, &created).ok());
   v1::PublishRequest req;
   req.set_type("user.login");
   req.set_idempotency_key("once");
@@ -321,9 +337,12 @@ TEST(EventIngestMetricsTest, CountsWhatWasPublished) {
   auto scraped = metrics.Get("/metrics");
   ASSERT_TRUE(scraped);
   const std::string& body = scraped->body;
-  EXPECT_TRUE(absl::StrContains(body, "argus_webhook_events_published_total{result=\"accepted\"} 1"));
-  EXPECT_TRUE(absl::StrContains(body, "argus_webhook_events_published_total{result=\"duplicate\"} 2"));
-  EXPECT_TRUE(absl::StrContains(body, "argus_webhook_events_published_total{result=\"rejected\"} 1"));
+  EXPECT_TRUE(
+      absl::StrContains(body, "argus_webhook_events_published_total{result=\"accepted\"} 1"));
+  EXPECT_TRUE(
+      absl::StrContains(body, "argus_webhook_events_published_total{result=\"duplicate\"} 2"));
+  EXPECT_TRUE(
+      absl::StrContains(body, "argus_webhook_events_published_total{result=\"rejected\"} 1"));
   EXPECT_TRUE(absl::StrContains(body, "argus_webhook_fanout_deliveries_total 1"));
   EXPECT_TRUE(absl::StrContains(body, "argus_webhook_publish_seconds_count 3"));
 }
@@ -350,15 +369,19 @@ TEST_F(EventIngestTest, HostileInputIsRefusedWithAMessage) {
             [](auto& r) { (*r.mutable_data()->mutable_fields())["k"].set_string_value("\xc3"); },
             "not valid UTF-8"},
            {"occurred_at beyond year 9999",
-            [](auto& r) { r.mutable_occurred_at()->set_seconds(std::numeric_limits<int64_t>::max()); },
+            [](auto& r) {
+              r.mutable_occurred_at()->set_seconds(std::numeric_limits<int64_t>::max());
+            },
             "occurred_at is not a valid timestamp"}}) {
     v1::PublishRequest req;
     req.set_type("user.login");
     c.set(req);
     v1::PublishResponse resp;
     grpc::Status s = Publish(req, &resp, publisher_);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.name << ": " << s.error_message();
-    EXPECT_TRUE(absl::StrContains(s.error_message(), c.message)) << c.name << ": " << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << c.name << ": " << s.error_message();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), c.message))
+        << c.name << ": " << s.error_message();
   }
   // Keys that differ only after a NUL were one key once: now each is refused,
   // and nothing was stored.

@@ -52,8 +52,8 @@ absl::Status RunServer() {
     debouncer = std::make_unique<DebouncerForwarder>(absl::GetFlag(FLAGS_debouncer_addr),
                                                      config->internal_token);
   }
-  EventIngestService service(&store, &auth, &workers, &metrics,
-                             static_cast<size_t>(max_payload), debouncer.get());
+  EventIngestService service(&store, &auth, &workers, &metrics, static_cast<size_t>(max_payload),
+                             debouncer.get());
   DatabaseProbe database(config->database_url);
   host.AddReadinessCheck([&] { return database.Check(); });
   if (absl::Status s = host.Start({{v1::EventIngest::service_full_name(), &service}}); !s.ok()) {

@@ -26,16 +26,17 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
     return absl::InvalidArgumentError("type is required, e.g. \"user.login\"");
   }
   if (!is_known_type(req.type())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "type \"", req.type().substr(0, 100), "\" is not in the event catalog; see ListEventTypes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("type \"", req.type().substr(0, 100),
+                     "\" is not in the event catalog; see ListEventTypes"));
   }
   event.type = req.type();
   if (absl::Status s = ValidateSlug("project", req.project()); !s.ok()) return s;
   event.project = req.project();
   if (req.idempotency_key().size() > kMaxIdempotencyKeyBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "idempotency_key is ", req.idempotency_key().size(), " bytes; at most ",
-        kMaxIdempotencyKeyBytes));
+    return absl::InvalidArgumentError(absl::StrCat("idempotency_key is ",
+                                                   req.idempotency_key().size(), " bytes; at most ",
+                                                   kMaxIdempotencyKeyBytes));
   }
   for (char c : req.idempotency_key()) {
     if (c < 0x20 || c > 0x7E) {
@@ -56,30 +57,30 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
   }
   if (!req.data_json().empty()) {
     if (req.data_json().size() > max_payload_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "payload is ", req.data_json().size(), " bytes; the limit is ", max_payload_bytes));
+      return absl::InvalidArgumentError(absl::StrCat("payload is ", req.data_json().size(),
+                                                     " bytes; the limit is ", max_payload_bytes));
     }
     if (absl::Status s = CheckJsonObjectText("data_json", req.data_json()); !s.ok()) return s;
     event.payload_json = req.data_json();
   } else if (req.has_data()) {
     if (req.data().ByteSizeLong() > max_payload_bytes * 2) {  // cheap early bound
-      return absl::InvalidArgumentError(absl::StrCat("payload is over ", max_payload_bytes, " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("payload is over ", max_payload_bytes, " bytes"));
     }
     auto rendered = google::protobuf::util::MessageToJsonString(req.data(), &event.payload_json);
     if (!rendered.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("data: ", rendered.ToString()));
     }
     if (event.payload_json.size() > max_payload_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "payload is ", event.payload_json.size(), " bytes; the limit is ", max_payload_bytes));
+      return absl::InvalidArgumentError(absl::StrCat("payload is ", event.payload_json.size(),
+                                                     " bytes; the limit is ", max_payload_bytes));
     }
   } else {
     event.payload_json = "{}";
   }
   if (int depth = JsonNestingDepth(event.payload_json); depth > kMaxJsonDepth) {
-    return absl::InvalidArgumentError(absl::StrCat("payload nests ", depth,
-                                                   " levels of objects and arrays; at most ",
-                                                   kMaxJsonDepth));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "payload nests ", depth, " levels of objects and arrays; at most ", kMaxJsonDepth));
   }
   return event;
 }

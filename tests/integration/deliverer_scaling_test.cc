@@ -33,8 +33,8 @@ std::vector<std::string> PublishMany(testing::Suite& suite, int n) {
       e->set_data_json(absl::StrCat(R"({"n":)", i, "}"));
     }
     v1::PublishBatchResponse resp;
-    grpc::Status s =
-        suite.ingest().PublishBatch(ServiceHarness::Context(suite.publish_token()).get(), batch, &resp);
+    grpc::Status s = suite.ingest().PublishBatch(
+        ServiceHarness::Context(suite.publish_token()).get(), batch, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     for (const auto& r : resp.results()) ids.push_back(r.event_id());
   }
@@ -53,9 +53,9 @@ TEST_F(DelivererScalingTest, TwoReplicasShareTheLoadAndEachEventArrivesOnce) {
   auto ep = CreateEndpoint(receiver_.Url("/load"), {"user.*"});
   std::vector<std::string> ids = PublishMany(*suite_, 400);
   ASSERT_TRUE(receiver_.WaitFor("/load", ids.size(), absl::Seconds(60)));
-  ASSERT_TRUE(WaitUntil([&] {
-    return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "400";
-  }, absl::Seconds(20)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "400"; },
+                absl::Seconds(20)));
   std::map<std::string, int> seen = Arrivals(receiver_, "/load");
   EXPECT_EQ(seen.size(), ids.size());
   // At least once: an event may arrive twice only after an attempt that was
@@ -67,16 +67,18 @@ TEST_F(DelivererScalingTest, TwoReplicasShareTheLoadAndEachEventArrivesOnce) {
     if (seen[id] == 1) continue;
     std::string failed = Sql(absl::StrCat(
         "SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-        "WHERE d.event_id = '", id, "' AND (a.error <> '' OR a.status_code NOT BETWEEN 200 AND 299)"));
+        "WHERE d.event_id = '",
+        id, "' AND (a.error <> '' OR a.status_code NOT BETWEEN 200 AND 299)"));
     EXPECT_GE(std::stoi(failed), seen[id] - 1)
         << id << " arrived " << seen[id] << " times with " << failed << " failed attempts recorded";
   }
   int64_t total = 0;
   for (int i = 0; i < 2; ++i) {
     v1::DelivererStatus status;
-    ASSERT_TRUE(suite_->DelivererStub(i)
-                    ->GetStatus(ServiceHarness::Context(suite_->operator_token()).get(), {}, &status)
-                    .ok());
+    ASSERT_TRUE(
+        suite_->DelivererStub(i)
+            ->GetStatus(ServiceHarness::Context(suite_->operator_token()).get(), {}, &status)
+            .ok());
     EXPECT_GT(status.delivered(), 0) << "replica " << i << " delivered nothing";
     total += status.delivered();
   }
@@ -99,9 +101,9 @@ TEST_F(DelivererScalingTest, KilledReplicaLosesNothing) {
   receiver_.ReleaseHangs();
   // Another replica takes the expired leases over and delivers every one.
   suite_->StartDeliverer();
-  ASSERT_TRUE(WaitUntil([&] {
-    return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "10";
-  }, absl::Seconds(30)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "10"; },
+                absl::Seconds(30)));
   std::map<std::string, int> seen = Arrivals(receiver_, "/crash");
   for (const auto& id : ids) EXPECT_GE(seen[id], 2) << id;  // the hung try, then the real one
   EXPECT_EQ(Sql("SELECT count(*) FROM delivery_attempts WHERE status_code = 200"), "10");
@@ -120,12 +122,13 @@ TEST_F(DelivererScalingTest, HungEndpointDoesNotHoldUpAHealthyOne) {
       << "healthy endpoint got " << receiver_.Count("/healthy") << " of " << ids.size();
   absl::Duration took = absl::Now() - start;
   EXPECT_GT(hung_receiver.Count("/hung"), 0u);
-  EXPECT_EQ(Sql("SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-                "JOIN endpoints e ON e.id = d.endpoint_id WHERE e.url LIKE '%/hung'"),
-            "0")
+  EXPECT_EQ(
+      Sql("SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+          "JOIN endpoints e ON e.id = d.endpoint_id WHERE e.url LIKE '%/hung'"),
+      "0")
       << "the hung requests had already ended";
-  std::cout << "healthy endpoint: " << ids.size() << " deliveries in "
-            << absl::FormatDuration(took) << " while the other endpoint hung\n";
+  std::cout << "healthy endpoint: " << ids.size() << " deliveries in " << absl::FormatDuration(took)
+            << " while the other endpoint hung\n";
   hung_receiver.ReleaseHangs();
 }
 

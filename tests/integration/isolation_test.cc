@@ -3,9 +3,8 @@
 // token with the wrong scope gets PERMISSION_DENIED, no token gets
 // UNAUTHENTICATED; secrets appear only where they are handed out; bad input
 // gets a clear error and every service stays up.
-#include <gtest/gtest.h>
-
 #include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
 
 #include <functional>
 
@@ -42,7 +41,8 @@ class IsolationTest : public E2eTest {
   }
 
   template <typename Req, typename Resp, typename Method>
-  static std::function<grpc::Status(const std::string&, std::string*)> Call(Method method, Req req) {
+  static std::function<grpc::Status(const std::string&, std::string*)> Call(Method method,
+                                                                            Req req) {
     return [method, req](const std::string& token, std::string* out) {
       Resp resp;
       grpc::Status s = method(ServiceHarness::Context(token).get(), req, &resp);
@@ -100,25 +100,43 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   v1::Debouncer::Stub* deb = debouncer.get();
 
   std::vector<Rpc> registry_rpcs = {
-      {"GetEndpoint", Call<v1::GetEndpointRequest, v1::Endpoint>(r(&v1::EndpointRegistry::Stub::GetEndpoint), get)},
-      {"UpdateEndpoint", Call<v1::UpdateEndpointRequest, v1::Endpoint>(r(&v1::EndpointRegistry::Stub::UpdateEndpoint), update)},
-      {"PauseEndpoint", Call<v1::PauseEndpointRequest, v1::Endpoint>(r(&v1::EndpointRegistry::Stub::PauseEndpoint), pause)},
-      {"ResumeEndpoint", Call<v1::ResumeEndpointRequest, v1::Endpoint>(r(&v1::EndpointRegistry::Stub::ResumeEndpoint), resume)},
-      {"RotateSecret", Call<v1::RotateSecretRequest, v1::RotateSecretResponse>(r(&v1::EndpointRegistry::Stub::RotateSecret), rotate)},
-      {"ListDeliveries", Call<v1::ListDeliveriesRequest, v1::ListDeliveriesResponse>(r(&v1::EndpointRegistry::Stub::ListDeliveries), list_deliveries)},
-      {"GetDelivery", Call<v1::GetDeliveryRequest, v1::Delivery>(r(&v1::EndpointRegistry::Stub::GetDelivery), get_delivery)},
-      {"Redeliver", Call<v1::RedeliverRequest, v1::RedeliverResponse>(r(&v1::EndpointRegistry::Stub::Redeliver), redeliver)},
-      {"RecoverFailed", Call<v1::RecoverFailedRequest, v1::RecoverFailedResponse>(r(&v1::EndpointRegistry::Stub::RecoverFailed), recover)},
-      {"GetEndpointStats", Call<v1::GetEndpointStatsRequest, v1::EndpointStats>(r(&v1::EndpointRegistry::Stub::GetEndpointStats), stats)},
-      {"SendTestEvent", Call<v1::SendTestEventRequest, v1::SendTestEventResponse>(r(&v1::EndpointRegistry::Stub::SendTestEvent), ping)},
-      {"DeleteEndpoint", Call<v1::DeleteEndpointRequest, v1::DeleteEndpointResponse>(r(&v1::EndpointRegistry::Stub::DeleteEndpoint), del)},
-      {"ListEndpoints", Call<v1::ListEndpointsRequest, v1::ListEndpointsResponse>(r(&v1::EndpointRegistry::Stub::ListEndpoints), {}), true},
-      {"CompleteSession", Call<v1::CompleteSessionRequest, v1::CompleteSessionResponse>(
+      {"GetEndpoint", Call<v1::GetEndpointRequest, v1::Endpoint>(
+                          r(&v1::EndpointRegistry::Stub::GetEndpoint), get)},
+      {"UpdateEndpoint", Call<v1::UpdateEndpointRequest, v1::Endpoint>(
+                             r(&v1::EndpointRegistry::Stub::UpdateEndpoint), update)},
+      {"PauseEndpoint", Call<v1::PauseEndpointRequest, v1::Endpoint>(
+                            r(&v1::EndpointRegistry::Stub::PauseEndpoint), pause)},
+      {"ResumeEndpoint", Call<v1::ResumeEndpointRequest, v1::Endpoint>(
+                             r(&v1::EndpointRegistry::Stub::ResumeEndpoint), resume)},
+      {"RotateSecret", Call<v1::RotateSecretRequest, v1::RotateSecretResponse>(
+                           r(&v1::EndpointRegistry::Stub::RotateSecret), rotate)},
+      {"ListDeliveries", Call<v1::ListDeliveriesRequest, v1::ListDeliveriesResponse>(
+                             r(&v1::EndpointRegistry::Stub::ListDeliveries), list_deliveries)},
+      {"GetDelivery", Call<v1::GetDeliveryRequest, v1::Delivery>(
+                          r(&v1::EndpointRegistry::Stub::GetDelivery), get_delivery)},
+      {"Redeliver", Call<v1::RedeliverRequest, v1::RedeliverResponse>(
+                        r(&v1::EndpointRegistry::Stub::Redeliver), redeliver)},
+      {"RecoverFailed", Call<v1::RecoverFailedRequest, v1::RecoverFailedResponse>(
+                            r(&v1::EndpointRegistry::Stub::RecoverFailed), recover)},
+      {"GetEndpointStats", Call<v1::GetEndpointStatsRequest, v1::EndpointStats>(
+                               r(&v1::EndpointRegistry::Stub::GetEndpointStats), stats)},
+      {"SendTestEvent", Call<v1::SendTestEventRequest, v1::SendTestEventResponse>(
+                            r(&v1::EndpointRegistry::Stub::SendTestEvent), ping)},
+      {"DeleteEndpoint", Call<v1::DeleteEndpointRequest, v1::DeleteEndpointResponse>(
+                             r(&v1::EndpointRegistry::Stub::DeleteEndpoint), del)},
+      {"ListEndpoints",
+       Call<v1::ListEndpointsRequest, v1::ListEndpointsResponse>(
+           r(&v1::EndpointRegistry::Stub::ListEndpoints), {}),
+       true},
+      {"CompleteSession",
+       Call<v1::CompleteSessionRequest, v1::CompleteSessionResponse>(
            [deb](auto&&... a) { return deb->CompleteSession(std::forward<decltype(a)>(a)...); },
            complete)},
-      {"ListOpenSessions", Call<v1::ListOpenSessionsRequest, v1::ListOpenSessionsResponse>(
+      {"ListOpenSessions",
+       Call<v1::ListOpenSessionsRequest, v1::ListOpenSessionsResponse>(
            [deb](auto&&... a) { return deb->ListOpenSessions(std::forward<decltype(a)>(a)...); },
-           {}), true},
+           {}),
+       true},
   };
   ASSERT_TRUE(WaitUntil([&] { return Sql("SELECT count(*) FROM test_sessions") == "1"; },
                         absl::Seconds(10)));
@@ -139,7 +157,8 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   }
   // Org A's endpoint was left exactly as it was.
   v1::Endpoint still;
-  ASSERT_TRUE(reg.GetEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), get, &still).ok());
+  ASSERT_TRUE(
+      reg.GetEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), get, &still).ok());
   EXPECT_EQ(still.label(), "e2e");
   EXPECT_EQ(still.state(), v1::ENABLED);
   EXPECT_EQ(Sql("SELECT count(*) FROM endpoint_secrets"), "1");
@@ -149,26 +168,36 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   v1::PublishRequest pub;
   pub.set_type("user.login");
   v1::PublishResponse pub_resp;
-  EXPECT_EQ(suite_->ingest().Publish(ServiceHarness::Context(suite_->admin_token()).get(), pub, &pub_resp).error_code(),
+  EXPECT_EQ(suite_->ingest()
+                .Publish(ServiceHarness::Context(suite_->admin_token()).get(), pub, &pub_resp)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(suite_->ingest().Publish(ServiceHarness::Context("").get(), pub, &pub_resp).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      suite_->ingest().Publish(ServiceHarness::Context("").get(), pub, &pub_resp).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   pub.set_org("acme");
-  EXPECT_EQ(suite_->ingest().Publish(ServiceHarness::Context(publish_a).get(), pub, &pub_resp).error_code(),
+  EXPECT_EQ(suite_->ingest()
+                .Publish(ServiceHarness::Context(publish_a).get(), pub, &pub_resp)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::ObserveRequest observe;
   observe.set_org("acme");
   v1::ObserveResponse observed;
-  EXPECT_EQ(deb->Observe(ServiceHarness::Context(suite_->admin_token()).get(), observe, &observed).error_code(),
+  EXPECT_EQ(deb->Observe(ServiceHarness::Context(suite_->admin_token()).get(), observe, &observed)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::PublishBatchRequest batch;
   batch.add_events()->set_type("user.login");
   v1::PublishBatchResponse batch_resp;
-  EXPECT_EQ(suite_->ingest().PublishBatch(ServiceHarness::Context(suite_->admin_token()).get(), batch, &batch_resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      suite_->ingest()
+          .PublishBatch(ServiceHarness::Context(suite_->admin_token()).get(), batch, &batch_resp)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   v1::DelivererStatus status;
-  EXPECT_EQ(deliverer->GetStatus(ServiceHarness::Context(publish_a).get(), {}, &status).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      deliverer->GetStatus(ServiceHarness::Context(publish_a).get(), {}, &status).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(deliverer->GetStatus(ServiceHarness::Context("").get(), {}, &status).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   v1::DrainResponse drained;
@@ -181,9 +210,9 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   EXPECT_EQ(deliverer->Drain(ServiceHarness::Context(suite_->admin_token()).get(), {}, &drained)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_TRUE(deliverer->GetStatus(ServiceHarness::Context(suite_->operator_token()).get(), {},
-                                   &status)
-                  .ok());
+  EXPECT_TRUE(
+      deliverer->GetStatus(ServiceHarness::Context(suite_->operator_token()).get(), {}, &status)
+          .ok());
   // An operator token reads no org's data.
   v1::ListEndpointsResponse listed;
   EXPECT_EQ(suite_->registry()
@@ -201,9 +230,9 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
        {ep.secret, ep.secret.substr(6), suite_->admin_token(), publish_a, admin_b}) {
     EXPECT_FALSE(absl::StrContains(logs, secret)) << "a secret or token was logged";
   }
-  std::string tables = Sql(
-      "SELECT string_agg(table_name, ',') FROM information_schema.tables "
-      "WHERE table_schema = 'public'");
+  std::string tables =
+      Sql("SELECT string_agg(table_name, ',') FROM information_schema.tables "
+          "WHERE table_schema = 'public'");
   for (absl::string_view table : absl::StrSplit(tables, ',')) {
     EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM ", table, " t WHERE t::text LIKE '%",
                                ep.secret.substr(6), "%'")),
@@ -253,8 +282,7 @@ TEST_F(IsolationTest, BadInputGetsAClearErrorAndServicesStayUp) {
   // string field, sent raw to every service.
   std::string invalid_utf8 = std::string("\x0a\x04", 2) + "\xff\xfe\xfd\xfc";  // field 1, bad UTF-8
   for (const std::string& raw : {std::string("\xff\xff\xff\xff\x0f", 5), invalid_utf8}) {
-    for (const auto& [address, method] :
-         std::vector<std::pair<std::string, std::string>>{
+    for (const auto& [address, method] : std::vector<std::pair<std::string, std::string>>{
              {"registry", "/argus.webhooks.v1.EndpointRegistry/GetEndpoint"},
              {"ingest", "/argus.webhooks.v1.EventIngest/Publish"}}) {
       grpc::GenericStub stub(grpc::CreateChannel(

@@ -108,9 +108,10 @@ TEST_F(PoisonE2eTest, ReceiverBytesNeverStopAnyonesResults) {
   StartSuite(/*deliverers=*/2, {"--request_timeout", "10s", "--lease", "30s"});
   // What receivers really send back: not UTF-8, a NUL, a character cut by the
   // 1 KiB limit, an HTML error page in Latin-1.
-  const std::vector<std::string> bodies = {
-      std::string("\xff\xfe not text", 11), std::string("nul\0here", 8),
-      std::string(1023, 'x') + "\xe2\x82\xac", "<html><body>502 Bad Gateway \xe9t\xe9</body></html>"};
+  const std::vector<std::string> bodies = {std::string("\xff\xfe not text", 11),
+                                           std::string("nul\0here", 8),
+                                           std::string(1023, 'x') + "\xe2\x82\xac",
+                                           "<html><body>502 Bad Gateway \xe9t\xe9</body></html>"};
   std::vector<std::string> poison;
   for (size_t i = 0; i < bodies.size(); ++i) {
     std::string path = absl::StrCat("/poison", i);
@@ -123,18 +124,43 @@ TEST_F(PoisonE2eTest, ReceiverBytesNeverStopAnyonesResults) {
   std::string globex_admin = Mint("globex", "admin");
   std::string globex_publish = Mint("globex", "publish");
   std::string globex_endpoint = CreateEndpointAs(globex_admin, other.Url("/other"));
+  // Meanwhile acme also publishes the deepest payload it can (refused) and
+  // has one stored from before the limit, for its Slack endpoint to render.
+  std::string slack =
+      CreateEndpoint(receiver_.Url("/slack"), {"session.created"}, {"0.2s"}, v1::SLACK).id;
+  std::string deep = R"({"x":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
   std::vector<std::string> globex_events;
   for (int i = 0; i < 10; ++i) {
     PublishAs(suite_->publish_token(), absl::StrCat(R"({"n":)", i, "}"));
     globex_events.push_back(PublishAs(globex_publish, absl::StrCat(R"({"n":)", i, "}")));
+    v1::PublishRequest too_deep;
+    too_deep.set_type("user.login");
+    too_deep.set_data_json(deep);
+    v1::PublishResponse refused;
+    EXPECT_EQ(
+        suite_->ingest()
+            .Publish(ServiceHarness::Context(suite_->publish_token()).get(), too_deep, &refused)
+            .error_code(),
+        grpc::StatusCode::INVALID_ARGUMENT);
   }
+  Sql(
+      absl::StrCat("WITH ev AS (INSERT INTO events (org_id, type, occurred_at, payload) SELECT id, "
+                   "'session.created', now(), '",
+                   deep,
+                   "' FROM orgs WHERE slug = 'acme' "
+                   "RETURNING id, org_id, bucket_at) "
+                   "INSERT INTO deliveries (event_id, endpoint_id, org_id, bucket_at) "
+                   "SELECT ev.id, '",
+                   slack, "', ev.org_id, ev.bucket_at FROM ev RETURNING 1"));
+  Sql("SELECT pg_notify('argus_deliveries', '')");
 
   // Every delivery of both orgs is recorded as succeeded...
-  ASSERT_TRUE(WaitUntil([&] {
-    return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "50";
-  }, absl::Seconds(60))) << Sql("SELECT string_agg(state::text, ',') FROM deliveries") << "\n"
-                         << Sql("SELECT string_agg(DISTINCT error || ':' || status_code, ',') "
-                                "FROM delivery_attempts");
+  ASSERT_TRUE(
+      WaitUntil([&] { return Sql("SELECT count(*) FROM deliveries WHERE state = 3") == "51"; },
+                absl::Seconds(60)))
+      << Sql("SELECT string_agg(state::text, ',') FROM deliveries") << "\n"
+      << Sql("SELECT string_agg(DISTINCT error || ':' || status_code, ',') "
+             "FROM delivery_attempts");
   // ...and the other org got each of its events exactly once.
   ASSERT_TRUE(other.WaitFor("/other", globex_events.size(), absl::Seconds(10)));
   std::map<std::string, int> seen;
@@ -142,8 +168,9 @@ TEST_F(PoisonE2eTest, ReceiverBytesNeverStopAnyonesResults) {
   for (const std::string& id : globex_events) EXPECT_EQ(seen[id], 1) << id;
 
   // The bodies are stored as valid text, cut at a character boundary.
-  EXPECT_EQ(Sql("SELECT count(*) FROM delivery_attempts WHERE strpos(response_body, chr(65533)) > 0"),
-            "30");
+  EXPECT_EQ(
+      Sql("SELECT count(*) FROM delivery_attempts WHERE strpos(response_body, chr(65533)) > 0"),
+      "30");
   EXPECT_EQ(Sql(absl::StrCat("SELECT max(octet_length(response_body)) FROM delivery_attempts a "
                              "JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = '",
                              poison[2], "'")),
@@ -152,9 +179,10 @@ TEST_F(PoisonE2eTest, ReceiverBytesNeverStopAnyonesResults) {
   v1::ListDeliveriesRequest list;
   list.set_endpoint_id(poison[1]);
   v1::ListDeliveriesResponse listed;
-  ASSERT_TRUE(suite_->registry()
-                  .ListDeliveries(ServiceHarness::Context(suite_->admin_token()).get(), list, &listed)
-                  .ok());
+  ASSERT_TRUE(
+      suite_->registry()
+          .ListDeliveries(ServiceHarness::Context(suite_->admin_token()).get(), list, &listed)
+          .ok());
   ASSERT_GT(listed.deliveries_size(), 0);
   v1::GetDeliveryRequest get;
   get.set_id(listed.deliveries(0).id());
@@ -219,8 +247,8 @@ TEST_F(PoisonE2eTest, DeepPayloadsAreRefusedAndStoredOnesCrashNothing) {
       CreateEndpoint(receiver_.Url("/discord"), {"session.created"}, {}, v1::DISCORD).id;
   CreateEndpoint(receiver_.Url("/rollups"), {"test_session.completed"});
   // The deepest payload under the size limit: 100,000 nested arrays.
-  std::string deep = R"({"sessionName":"deep","x":)" + std::string(100000, '[') +
-                     std::string(100000, ']') + "}";
+  std::string deep =
+      R"({"sessionName":"deep","x":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
   v1::PublishRequest req;
   req.set_type("session.created");
   req.set_data_json(deep);
@@ -235,20 +263,24 @@ TEST_F(PoisonE2eTest, DeepPayloadsAreRefusedAndStoredOnesCrashNothing) {
   // (whose renderers read the payload) and in the debouncer's path.
   std::string event = Sql(absl::StrCat(
       "INSERT INTO events (org_id, project, type, occurred_at, payload) SELECT id, 'mygame', "
-      "'session.created', now(), '", deep, "' FROM orgs WHERE slug = 'acme' RETURNING id"));
+      "'session.created', now(), '",
+      deep, "' FROM orgs WHERE slug = 'acme' RETURNING id"));
   ASSERT_FALSE(event.empty());
-  Sql(absl::StrCat("INSERT INTO deliveries (event_id, endpoint_id, org_id, bucket_at) "
+  Sql(
+      absl::StrCat("INSERT INTO deliveries (event_id, endpoint_id, org_id, bucket_at) "
                    "SELECT e.id, ep.id, e.org_id, e.bucket_at FROM events e, endpoints ep "
-                   "WHERE e.id = '", event, "' AND ep.id IN ('", slack, "', '", discord,
-                   "') RETURNING 1"));
+                   "WHERE e.id = '",
+                   event, "' AND ep.id IN ('", slack, "', '", discord, "') RETURNING 1"));
   Sql("SELECT pg_notify('argus_deliveries', '')");
   ASSERT_TRUE(WaitForState(event, slack, "3", absl::Seconds(20))) << suite_->AllLogs();
   ASSERT_TRUE(WaitForState(event, discord, "3", absl::Seconds(20)));
   // The debouncer saw it (counted into no session) and goes on rolling up.
-  ASSERT_TRUE(WaitUntil([&] {
-    return Sql(absl::StrCat("SELECT count(*) FROM test_session_captures WHERE event_id = '",
-                            event, "'")) == "1";
-  }, absl::Seconds(20)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Sql(absl::StrCat("SELECT count(*) FROM test_session_captures WHERE event_id = '",
+                                event, "'")) == "1";
+      },
+      absl::Seconds(20)));
   Publish("session.created", R"({"sessionName":"after","averageFps":50})", "mygame");
   ASSERT_TRUE(receiver_.WaitFor("/rollups", 1, absl::Seconds(30))) << suite_->AllLogs();
   ExpectEveryServiceRunning();
@@ -266,9 +298,9 @@ TEST_F(PoisonE2eTest, ADeliveryThatKeepsKillingItsDelivererIsQuarantined) {
   int current = 0;
   size_t sent = 0;
   for (int kills = 0; kills < 6; ++kills) {
-    ASSERT_TRUE(WaitUntil([&] {
-      return receiver_.Count("/killer") > sent || DeliveryState(event, endpoint) == "4";
-    }, absl::Seconds(30)));
+    ASSERT_TRUE(WaitUntil(
+        [&] { return receiver_.Count("/killer") > sent || DeliveryState(event, endpoint) == "4"; },
+        absl::Seconds(30)));
     if (DeliveryState(event, endpoint) == "4") break;
     sent = receiver_.Count("/killer");
     suite_->deliverer(current).Signal(SIGKILL);
@@ -283,9 +315,10 @@ TEST_F(PoisonE2eTest, ADeliveryThatKeepsKillingItsDelivererIsQuarantined) {
   v1::ListDeliveriesRequest list;
   list.set_endpoint_id(endpoint);
   v1::ListDeliveriesResponse listed;
-  ASSERT_TRUE(suite_->registry()
-                  .ListDeliveries(ServiceHarness::Context(suite_->admin_token()).get(), list, &listed)
-                  .ok());
+  ASSERT_TRUE(
+      suite_->registry()
+          .ListDeliveries(ServiceHarness::Context(suite_->admin_token()).get(), list, &listed)
+          .ok());
   ASSERT_EQ(listed.deliveries_size(), 1);
   EXPECT_EQ(listed.deliveries(0).status(), v1::FAILED);
   v1::GetDeliveryRequest get;
@@ -353,10 +386,13 @@ TEST_F(PoisonE2eTest, HealthFollowsTheDatabase) {
   v1::PublishRequest req;
   req.set_type("user.login");
   v1::PublishResponse resp;
-  EXPECT_TRUE(WaitUntil([&] {
-    return suite.ingest().Publish(ServiceHarness::Context(suite.publish_token()).get(), req, &resp)
-        .ok();
-  }, absl::Seconds(20)));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return suite.ingest()
+            .Publish(ServiceHarness::Context(suite.publish_token()).get(), req, &resp)
+            .ok();
+      },
+      absl::Seconds(20)));
   for (const auto& [address, process] : suite.Services()) EXPECT_TRUE(process->Running());
 }
 
@@ -412,14 +448,15 @@ TEST_F(PoisonE2eTest, AWeakOrPlaceholderInternalTokenStopsTheService) {
 
 TEST_F(PoisonE2eTest, ARevokedTokenStopsWorkingWithinFiveSeconds) {
   StartSuite(/*deliverers=*/1);
-  testing::CommandResult created = testing::RunCommand(
-      {ARGUSCTL_BINARY_FOR_TESTS, "token", "create", "--org", "acme", "--scope", "admin",
-       "--label", "to-revoke"},
-      suite_->Env());
+  testing::CommandResult created =
+      testing::RunCommand({ARGUSCTL_BINARY_FOR_TESTS, "token", "create", "--org", "acme", "--scope",
+                           "admin", "--label", "to-revoke"},
+                          suite_->Env());
   ASSERT_EQ(created.exit_code, 0) << created.err;
   std::string token(absl::StripAsciiWhitespace(created.out));
   v1::ListEndpointsResponse listed;
-  ASSERT_TRUE(suite_->registry().ListEndpoints(ServiceHarness::Context(token).get(), {}, &listed).ok());
+  ASSERT_TRUE(
+      suite_->registry().ListEndpoints(ServiceHarness::Context(token).get(), {}, &listed).ok());
   testing::CommandResult list =
       testing::RunCommand({ARGUSCTL_BINARY_FOR_TESTS, "token", "list"}, suite_->Env());
   ASSERT_EQ(list.exit_code, 0) << list.err;
@@ -433,11 +470,13 @@ TEST_F(PoisonE2eTest, ARevokedTokenStopsWorkingWithinFiveSeconds) {
       testing::RunCommand({ARGUSCTL_BINARY_FOR_TESTS, "token", "revoke", id}, suite_->Env());
   ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
   absl::Time at = absl::Now();
-  EXPECT_TRUE(WaitUntil([&] {
-    return suite_->registry()
-               .ListEndpoints(ServiceHarness::Context(token).get(), {}, &listed)
-               .error_code() == grpc::StatusCode::UNAUTHENTICATED;
-  }, absl::Seconds(5)));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return suite_->registry()
+                   .ListEndpoints(ServiceHarness::Context(token).get(), {}, &listed)
+                   .error_code() == grpc::StatusCode::UNAUTHENTICATED;
+      },
+      absl::Seconds(5)));
   std::cout << "revoked token refused after " << absl::FormatDuration(absl::Now() - at) << "\n";
 }
 
@@ -446,8 +485,8 @@ TEST_F(PoisonE2eTest, InvalidUtf8IsInvalidArgumentWithoutALogLine) {
   v1::PublishRequest publish;
   publish.set_type("user.\xff");
   v1::PublishResponse published;
-  grpc::Status s = suite_->ingest().Publish(
-      ServiceHarness::Context(suite_->publish_token()).get(), publish, &published);
+  grpc::Status s = suite_->ingest().Publish(ServiceHarness::Context(suite_->publish_token()).get(),
+                                            publish, &published);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "type is not valid UTF-8")) << s.error_message();
   v1::GetEndpointRequest get;
@@ -494,7 +533,8 @@ TEST_F(PoisonE2eTest, UnauthenticatedFloodKeepsIngestMemoryBounded) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
     contexts.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
     calls.push_back(stub->AsyncPublishBatch(contexts.back().get(), batch, &cq));
-    calls.back()->Finish(&responses[i], &statuses[i], reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+    calls.back()->Finish(&responses[i], &statuses[i],
+                         reinterpret_cast<void*>(static_cast<intptr_t>(i)));
   }
   std::map<grpc::StatusCode, int> codes;
   for (int i = 0; i < kCalls; ++i) {
@@ -508,7 +548,8 @@ TEST_F(PoisonE2eTest, UnauthenticatedFloodKeepsIngestMemoryBounded) {
   int64_t peak = MemoryKiB(ingest, "VmHWM");
   int64_t after = MemoryKiB(ingest, "VmRSS");
   std::cout << "event-ingest RSS before " << before / 1024 << " MiB, peak " << peak / 1024
-            << " MiB, after " << after / 1024 << " MiB (" << kCalls << " x 3.75 MiB unauthenticated)\n";
+            << " MiB, after " << after / 1024 << " MiB (" << kCalls
+            << " x 3.75 MiB unauthenticated)\n";
   // 200 x 3.75 MiB is 750 MiB sent; the server holds a bounded part of it.
   EXPECT_LT(peak, 400 * 1024);
   EXPECT_TRUE(suite_->ingest_process().Running());

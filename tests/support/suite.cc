@@ -71,8 +71,7 @@ Suite::Running Suite::Start(const std::string& binary, std::vector<std::string> 
   argv.insert(argv.end(), flags.begin(), flags.end());
   r.process = std::make_unique<ChildProcess>(argv, Env());
   if (!WaitUntilServing(r.grpc_address, absl::Seconds(30))) {
-    std::fprintf(stderr, "%s did not come up:\n%s\n", binary.c_str(),
-                 r.process->Stderr().c_str());
+    std::fprintf(stderr, "%s did not come up:\n%s\n", binary.c_str(), r.process->Stderr().c_str());
     std::abort();
   }
   return r;
