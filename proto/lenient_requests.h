@@ -23,15 +23,16 @@ class Message;
 class MessageLite;
 }  // namespace google::protobuf
 
-#define ARGUS_LENIENT_REQUEST_TYPES(X)                                                    \
-  X(CompleteSessionRequest)                                                               \
-  X(CreateEndpointRequest) X(DeleteEndpointRequest) X(DrainRequest) X(GetDeliveryRequest) \
-      X(GetEndpointRequest) X(GetEndpointStatsRequest) X(GetStatusRequest)                \
-          X(ListDeliveriesRequest) X(ListEndpointsRequest) X(ListEventTypesRequest)       \
-              X(ListOpenSessionsRequest) X(ObserveRequest) X(PauseEndpointRequest)        \
-                  X(PublishBatchRequest) X(PublishRequest) X(RecoverFailedRequest)        \
-                      X(RedeliverRequest) X(ResumeEndpointRequest) X(RotateSecretRequest) \
-                          X(SendTestEventRequest) X(UpdateEndpointRequest)
+// clang-format off
+#define ARGUS_LENIENT_REQUEST_TYPES(X)                                                        \
+  X(CompleteSessionRequest) X(CreateEndpointRequest) X(DeleteEndpointRequest)                 \
+  X(DrainRequest) X(GetDeliveryRequest) X(GetEndpointRequest) X(GetEndpointStatsRequest)      \
+  X(GetStatusRequest) X(ListDeliveriesRequest) X(ListEndpointsRequest)                        \
+  X(ListEventTypesRequest) X(ListOpenSessionsRequest) X(ObserveRequest)                       \
+  X(PauseEndpointRequest) X(PublishBatchRequest) X(PublishRequest) X(RecoverFailedRequest)    \
+  X(RedeliverRequest) X(ResumeEndpointRequest) X(RotateSecretRequest)                         \
+  X(SendTestEventRequest) X(UpdateEndpointRequest)
+// clang-format on
 
 namespace argus::webhooks::v1 {
 #define ARGUS_DECLARE_REQUEST(Name) class Name;

@@ -32,14 +32,6 @@ struct Rpc {
 
 class IsolationTest : public E2eTest {
  protected:
-  std::string MintFor(const std::string& org, const std::string& scope) {
-    testing::CommandResult r = testing::RunCommand(
-        {ARGUSCTL_BINARY_FOR_TESTS, "token", "create", "--org", org, "--scope", scope},
-        suite_->Env());
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return std::string(absl::StripAsciiWhitespace(r.out));
-  }
-
   template <typename Req, typename Resp, typename Method>
   static std::function<grpc::Status(const std::string&, std::string*)> Call(Method method,
                                                                             Req req) {
@@ -59,7 +51,7 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   Publish("session.created", R"({"sessionName": "S"})", "mygame");
   ASSERT_TRUE(WaitForState(event, ep.id, "3", absl::Seconds(15)));
   std::string delivery = Sql("SELECT id FROM deliveries LIMIT 1");
-  std::string admin_b = MintFor("globex", "admin");
+  std::string admin_b = suite_->MintToken("globex", "admin");
   std::string publish_a = suite_->publish_token();
 
   auto& reg = suite_->registry();

@@ -61,15 +61,6 @@ int64_t MemoryKiB(pid_t pid, const std::string& field) {
 
 class PoisonE2eTest : public E2eTest {
  protected:
-  // A token of `org` (created if needed) minted with argusctl.
-  std::string Mint(const std::string& org, const std::string& scope) {
-    testing::CommandResult r = testing::RunCommand(
-        {ARGUSCTL_BINARY_FOR_TESTS, "token", "create", "--org", org, "--scope", scope},
-        suite_->Env());
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return std::string(absl::StripAsciiWhitespace(r.out));
-  }
-
   std::string CreateEndpointAs(const std::string& token, const std::string& url,
                                std::map<std::string, std::string> headers = {}) {
     v1::CreateEndpointRequest req;
@@ -121,8 +112,8 @@ TEST_F(PoisonE2eTest, ReceiverBytesNeverStopAnyonesResults) {
   }
   // Another org, its own receiver.
   HttpsReceiver other(ca_);
-  std::string globex_admin = Mint("globex", "admin");
-  std::string globex_publish = Mint("globex", "publish");
+  std::string globex_admin = suite_->MintToken("globex", "admin");
+  std::string globex_publish = suite_->MintToken("globex", "publish");
   std::string globex_endpoint = CreateEndpointAs(globex_admin, other.Url("/other"));
   // Meanwhile acme also publishes the deepest payload it can (refused) and
   // has one stored from before the limit, for its Slack endpoint to render.

@@ -11,26 +11,12 @@
 #include "tests/support/service_harness.h"
 
 namespace argus::testing {
-namespace {
-
-std::string MintToken(const std::vector<std::string>& env, const std::string& scope) {
-  std::vector<std::string> argv = {ARGUSCTL_BINARY, "token", "create", "--scope", scope};
-  if (scope != "operator") argv.insert(argv.end(), {"--org", "acme"});
-  CommandResult r = RunCommand(argv, env);
-  if (r.exit_code != 0) {
-    std::fprintf(stderr, "argusctl failed: %s\n", r.err.c_str());
-    std::abort();
-  }
-  return std::string(absl::StripAsciiWhitespace(r.out));
-}
-
-}  // namespace
 
 Suite::Suite(const std::string& database_url, Options options)
     : database_url_(database_url), options_(std::move(options)) {
-  admin_token_ = MintToken(Env(), "admin");
-  publish_token_ = MintToken(Env(), "publish");
-  operator_token_ = MintToken(Env(), "operator");
+  admin_token_ = MintToken("acme", "admin");
+  publish_token_ = MintToken("acme", "publish");
+  operator_token_ = MintToken("", "operator");
   debouncer_address_ = absl::StrCat("127.0.0.1:", FreeTcpPort());
   registry_ = Start(REGISTRY_BINARY, options_.registry_flags);
   std::vector<std::string> ingest_flags = {"--debouncer_addr", debouncer_address_};
@@ -52,6 +38,17 @@ Suite::~Suite() {
   for (Running& d : debouncers_) d.process->Signal(SIGTERM);
   for (Running& d : deliverers_) d.process->Signal(SIGTERM);
   for (Running& d : deliverers_) d.process->Wait(absl::Seconds(20));
+}
+
+std::string Suite::MintToken(const std::string& org, const std::string& scope) const {
+  std::vector<std::string> argv = {ARGUSCTL_BINARY, "token", "create", "--scope", scope};
+  if (!org.empty()) argv.insert(argv.end(), {"--org", org});
+  CommandResult r = RunCommand(argv, Env());
+  if (r.exit_code != 0) {
+    std::fprintf(stderr, "argusctl failed: %s\n", r.err.c_str());
+    std::abort();
+  }
+  return std::string(absl::StripAsciiWhitespace(r.out));
 }
 
 std::vector<std::string> Suite::Env() const {

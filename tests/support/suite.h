@@ -62,6 +62,8 @@ class Suite {
   v1::EventIngest::Stub& ingest() { return *ingest_stub_; }
   const std::string& admin_token() const { return admin_token_; }
   const std::string& publish_token() const { return publish_token_; }
+  // A new token of `org` ("" for an operator token), minted with argusctl.
+  std::string MintToken(const std::string& org, const std::string& scope) const;
   // Scope operator (Deliverer.GetStatus, Drain); no org.
   const std::string& operator_token() const { return operator_token_; }
   const std::string& database_url() const { return database_url_; }
