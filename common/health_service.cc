@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
-#include <optional>
 
 namespace argus {
 
@@ -14,15 +12,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
  public:
   Watcher(HealthService* owner, HealthCheckResponse::ServingStatus status) : owner_(owner) {
     response_.set_status(status);
-    writing_ = true;
     StartWrite(&response_);
-  }
-
-  // Sends `status` once the write in progress (if any) is done.
-  void Update(HealthCheckResponse::ServingStatus status) {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    next_ = status;
-    if (!writing_) WriteNext();
   }
 
   // Finishes the stream once, whoever asks first (cancel or shutdown).
@@ -33,13 +23,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) {
-      FinishOnce(grpc::Status::CANCELLED);
-      return;
-    }
-    std::lock_guard<std::mutex> lock(write_mu_);
-    writing_ = false;
-    WriteNext();
+    if (!ok) FinishOnce(grpc::Status::CANCELLED);
   }
   void OnCancel() override { FinishOnce(grpc::Status::CANCELLED); }
   void OnDone() override {
@@ -48,19 +32,8 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
  private:
-  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    if (!next_ || finished_ || *next_ == response_.status()) return;
-    response_.set_status(*next_);
-    next_.reset();
-    writing_ = true;
-    StartWrite(&response_);
-  }
-
   HealthService* owner_;
-  std::mutex write_mu_;
-  HealthCheckResponse response_ ABSL_GUARDED_BY(write_mu_);
-  bool writing_ ABSL_GUARDED_BY(write_mu_) = false;
-  std::optional<HealthCheckResponse::ServingStatus> next_ ABSL_GUARDED_BY(write_mu_);
+  HealthCheckResponse response_;
   std::atomic<bool> finished_{false};
 };
 
@@ -111,14 +84,18 @@ void HealthService::SetServing(bool serving) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   if (serving_ == serving) return;
   serving_ = serving;
-  for (Watcher* w : watchers_) w->Update(StatusOf(""));
+  FinishWatches();
+}
+
+void HealthService::FinishWatches() {
+  std::set<Watcher*> open = watchers_;
+  for (Watcher* w : open) w->FinishOnce(grpc::Status::OK);
 }
 
 void HealthService::Shutdown() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   shutting_down_ = true;
-  std::set<Watcher*> open = watchers_;
-  for (Watcher* w : open) w->FinishOnce(grpc::Status::OK);
+  FinishWatches();
 }
 
 void HealthService::Forget(Watcher* watcher) {

@@ -14,8 +14,8 @@ namespace argus {
 // grpc.health.v1.Health from the generated standard proto, so reflection
 // clients (grpcurl) can call it without proto files. "" and each registered
 // service name are SERVING while the service can do its job (SetServing)
-// and until Shutdown; other names answer NOT_FOUND. Open watches are told
-// of every change.
+// and until Shutdown; other names answer NOT_FOUND. A change of status ends
+// the open watches (OK): a client watches again and gets the new status.
 class HealthService final : public grpc::health::v1::Health::CallbackService {
  public:
   explicit HealthService(std::vector<std::string> services);
@@ -31,8 +31,8 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
       grpc::CallbackServerContext* context,
       const grpc::health::v1::HealthCheckRequest* request) override;
 
-  // SERVING or NOT_SERVING from now on (until Shutdown); open watches get
-  // the new status.
+  // SERVING or NOT_SERVING from now on (until Shutdown); a change ends the
+  // open watches.
   void SetServing(bool serving);
 
   // Everything answers NOT_SERVING from now on; open watches are finished.
@@ -45,6 +45,7 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   grpc::health::v1::HealthCheckResponse::ServingStatus StatusOf(const std::string& service)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Forget(Watcher* watcher);
+  void FinishWatches() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::vector<std::string> services_;
   // Recursive: a watcher finished during Shutdown may run OnDone (→ Forget)

@@ -296,14 +296,14 @@ void Dispatcher::Send(ClaimedDelivery d) {
   add("argus-delivery", d.event.id, true);
   // Custom headers often carry the receiver's credentials: sent, never logged.
   std::map<std::string, std::string> custom = d.legacy_headers;
-  std::string signing_error;
+  std::string key_error;
   if (!d.sealed_headers.empty()) {
     absl::StatusOr<std::map<std::string, std::string>> opened =
         OpenHeaders(*secrets_, d.sealed_headers, d.endpoint_id);
     if (opened.ok()) {
       custom = *std::move(opened);
     } else {
-      signing_error = "cannot open the endpoint's custom headers (check --secret_key)";
+      key_error = "cannot open the endpoint's custom headers (check --secret_key)";
     }
   }
   // "name;" is how libcurl sends a header with an empty value ("name:"
@@ -334,7 +334,7 @@ void Dispatcher::Send(ClaimedDelivery d) {
       absl::StatusOr<SignatureHeaders> sig =
           SignNative(req.body, d.event.id, absl::ToUnixSeconds(absl::Now()), secrets);
       if (!sig.ok()) {
-        signing_error = "no usable signing secret (check --secret_key)";
+        key_error = "no usable signing secret (check --secret_key)";
         break;
       }
       req.headers.push_back("argus-signature: " + sig->argus_signature);
@@ -344,11 +344,11 @@ void Dispatcher::Send(ClaimedDelivery d) {
       add("webhook-timestamp", sig->webhook_timestamp, true);
     }
   }
-  if (!signing_error.empty()) {
+  if (!key_error.empty()) {
     LogError("cannot sign delivery", {{"delivery", d.delivery_id}, {"endpoint", d.endpoint_id}});
     Completion c{std::move(d), std::move(logged), {}};
     c.result.error = "signing";
-    c.result.body = signing_error;
+    c.result.body = key_error;
     c.result.started = absl::Now();
     {
       std::lock_guard<std::mutex> lock(mu_);
