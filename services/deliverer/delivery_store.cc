@@ -5,12 +5,9 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "common/ids.h"
 #include "common/pg_prepared.h"
 
@@ -170,8 +167,8 @@ recorded AS (
   FROM poisoned
   ON CONFLICT DO NOTHING)
 SELECT (SELECT count(*) FROM returned),
-       coalesce((SELECT array_agg(ep.format)::text FROM poisoned p
-                 JOIN endpoints ep ON ep.id = p.endpoint_id), '{}'))sql";
+       coalesce((SELECT json_agg(ep.format) FROM poisoned p
+                 JOIN endpoints ep ON ep.id = p.endpoint_id), '[]')::text)sql";
 
 constexpr char kRelease[] = R"sql(
 UPDATE deliveries SET state = 1, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
@@ -337,12 +334,7 @@ absl::StatusOr<ExpiredLeases> DeliveryStore::ExpireLeases() {
     pqxx::row row = tx.exec_params1(kExpireLeases, kPoisonClaims);
     tx.commit();
     out.returned = row[0].as<int64_t>();
-    std::string formats = row[1].as<std::string>();  // {1,2}
-    for (absl::string_view f : absl::StrSplit(
-             absl::StripPrefix(absl::StripSuffix(formats, "}"), "{"), ',', absl::SkipEmpty())) {
-      int format = 0;
-      if (absl::SimpleAtoi(f, &format)) out.poisoned_formats.push_back(format);
-    }
+    out.poisoned_formats = Json::parse(row[1].as<std::string>()).get<std::vector<int>>();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -18,20 +18,6 @@
 namespace argus {
 namespace {
 
-// A value read back from GetEndpoint and sent again would replace the real
-// one with the placeholder.
-absl::Status RefuseRedactedValues(const std::map<std::string, std::string>& headers) {
-  for (const auto& [name, value] : headers) {
-    if (value == kRedactedHeaderValue) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "headers: \"", name, "\" is \"", kRedactedHeaderValue,
-          "\", the placeholder GetEndpoint shows; send the real value (headers are replaced "
-          "as a whole)"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 void ToProto(const EndpointRecord& r, v1::Endpoint* out) {
   out->set_id(r.id);
   out->set_label(r.label);
@@ -64,9 +50,23 @@ std::vector<absl::Duration> Durations(
   return out;
 }
 
-std::map<std::string, std::string> Headers(
+// The request's custom headers, checked (NormalizeCustomHeaders) and not
+// the redaction placeholder: a value read back from GetEndpoint and sent
+// again would replace the real one with it.
+absl::StatusOr<std::map<std::string, std::string>> CheckHeaders(
     const google::protobuf::Map<std::string, std::string>& in) {
-  return {in.begin(), in.end()};
+  absl::StatusOr<std::map<std::string, std::string>> headers =
+      NormalizeCustomHeaders({in.begin(), in.end()});
+  if (!headers.ok()) return headers.status();
+  for (const auto& [name, value] : *headers) {
+    if (value == kRedactedHeaderValue) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "headers: \"", name, "\" is \"", kRedactedHeaderValue,
+          "\", the placeholder GetEndpoint shows; send the real value (headers are replaced "
+          "as a whole)"));
+    }
+  }
+  return headers;
 }
 
 std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& in) {
@@ -109,10 +109,8 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
   absl::StatusOr<EndpointFormat> format = ResolveFormat(req.format(), *url);
   if (!format.ok()) return format.status();
   if (absl::Status s = ValidateSlug("project", req.project()); !s.ok()) return s;
-  absl::StatusOr<std::map<std::string, std::string>> headers =
-      NormalizeCustomHeaders(Headers(req.headers()));
+  absl::StatusOr<std::map<std::string, std::string>> headers = CheckHeaders(req.headers());
   if (!headers.ok()) return headers.status();
-  if (absl::Status s = RefuseRedactedValues(*headers); !s.ok()) return s;
   absl::StatusOr<std::vector<int64_t>> schedule =
       ValidateRetrySchedule(Durations(req.retry_schedule()));
   if (!schedule.ok()) return schedule.status();
@@ -181,10 +179,8 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
       if (absl::Status s = CheckSubscriptions(types); !s.ok()) return s;
       changes.event_types = std::move(types);
     } else if (path == "headers") {
-      absl::StatusOr<std::map<std::string, std::string>> h =
-          NormalizeCustomHeaders(Headers(e.headers()));
+      absl::StatusOr<std::map<std::string, std::string>> h = CheckHeaders(e.headers());
       if (!h.ok()) return h.status();
-      if (absl::Status s = RefuseRedactedValues(*h); !s.ok()) return s;
       changes.sealed_headers = SealHeaders(*secrets_, *h, e.id());
       changes.headers = RedactHeaders(*h);
     } else if (path == "retry_schedule") {
