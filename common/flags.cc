@@ -67,6 +67,9 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(const std::string& default_grpc_li
   const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
   config.internal_token = internal_token == nullptr ? "" : internal_token;
   if (absl::Status s = CheckInternalToken(config.internal_token); !s.ok()) return s;
+  absl::StatusOr<GrpcCredentials> credentials = LoadGrpcCredentials(TlsFilesFromFlags());
+  if (!credentials.ok()) return credentials.status();
+  config.credentials = *std::move(credentials);
   return config;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/target_url.h"
+#include "common/tls_credentials.h"
 
 // Flags every service shares. Each may also come from the environment:
 // --database_url from ARGUS_DATABASE_URL, --secret_key from ARGUS_SECRET_KEY,
@@ -36,6 +37,8 @@ struct CommonConfig {
   // ARGUS_INTERNAL_TOKEN: lets service-to-service calls act for the org they
   // name. "" when unset (then no call may).
   std::string internal_token;
+  // From --tls_cert, --tls_key, --tls_client_ca, --tls_ca.
+  GrpcCredentials credentials;
 };
 
 inline constexpr size_t kMinInternalTokenLength = 32;
@@ -44,7 +47,7 @@ inline constexpr size_t kMinInternalTokenLength = 32;
 // kMinInternalTokenLength or still an example placeholder ("REPLACE_WITH…").
 absl::Status CheckInternalToken(absl::string_view token);
 
-// Reads the shared flags and ARGUS_INTERNAL_TOKEN; empty listen flags take
+// Reads the shared flags (TLS files included) and ARGUS_INTERNAL_TOKEN; empty listen flags take
 // the service's defaults. INVALID_ARGUMENT names the flag that is missing or
 // malformed (a service refuses to start with it).
 absl::StatusOr<CommonConfig> LoadCommonConfig(const std::string& default_grpc_listen,

@@ -80,7 +80,9 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
   grpc::ResourceQuota quota(absl::StrCat(options_.name, "-grpc"));
   quota.Resize(static_cast<size_t>(options_.memory_quota_bytes));
   builder.SetResourceQuota(quota);
-  builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.AddListeningPort(
+      options_.grpc_listen,
+      options_.credentials ? options_.credentials : grpc::InsecureServerCredentials(), &grpc_port_);
   std::vector<std::string> names;
   for (const Hosted& h : services) {
     names.push_back(h.name);
@@ -111,6 +113,7 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
   }
   if (!checks_.empty()) prober_ = std::thread([this] { ProbeLoop(); });
   LogInfo("serving", {{"grpc_port", absl::StrCat(grpc_port_)},
+                      {"transport", options_.transport},
                       {"metrics_port", absl::StrCat(metrics_port())}});
   return absl::OkStatus();
 }

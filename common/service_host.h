@@ -39,6 +39,10 @@ struct HostOptions {
   // incoming data (a ResourceQuota) and concurrent calls per connection.
   int64_t memory_quota_bytes = 256 * 1024 * 1024;
   int max_concurrent_streams = 100;
+  // TLS or not (CommonConfig::credentials); null serves plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // "plaintext", "tls" or "mtls", for the log.
+  std::string transport = "plaintext";
 };
 
 // Something a service needs in order to do its job (the database, not being

@@ -9,9 +9,11 @@
 
 namespace argus {
 
-IngestClient::IngestClient(const std::string& address, std::string internal_token)
-    : stub_(webhooks::v1::EventIngest::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+IngestClient::IngestClient(const std::string& address,
+                           std::shared_ptr<grpc::ChannelCredentials> credentials,
+                           std::string internal_token)
+    : stub_(
+          webhooks::v1::EventIngest::NewStub(grpc::CreateChannel(address, std::move(credentials)))),
       internal_token_(std::move(internal_token)) {}
 
 absl::StatusOr<std::string> IngestClient::Publish(const std::string& org_slug,

@@ -40,11 +40,13 @@ absl::Status RunServer() {
   TokenStore tokens(&pool);
   Authenticator auth(&tokens, internal_token);
   SessionStore store(&pool);
-  IngestClient ingest(absl::GetFlag(FLAGS_ingest_addr), internal_token);
+  IngestClient ingest(absl::GetFlag(FLAGS_ingest_addr), config->credentials.client, internal_token);
   WorkerPool workers(config->db_pool_size, /*max_queue=*/1024);
   ServiceHost host({.name = "debouncer",
                     .grpc_listen = config->grpc_listen,
-                    .metrics_listen = config->metrics_listen});
+                    .metrics_listen = config->metrics_listen,
+                    .credentials = config->credentials.server,
+                    .transport = config->credentials.server_mode});
   SessionRoller roller(
       {.quiet_window = quiet_window, .dashboard_base_url = absl::GetFlag(FLAGS_dashboard_base_url)},
       &store, &ingest, host.metrics());

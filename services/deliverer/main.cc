@@ -92,7 +92,9 @@ absl::Status RunServer() {
   WorkerPool workers(2, /*max_queue=*/64);
   ServiceHost host({.name = "deliverer",
                     .grpc_listen = config->grpc_listen,
-                    .metrics_listen = config->metrics_listen});
+                    .metrics_listen = config->metrics_listen,
+                    .credentials = config->credentials.server,
+                    .transport = config->credentials.server_mode});
   DelivererMetrics metrics(host.metrics());
   Dispatcher dispatcher(options, &store, sender->get(), &*secrets, &metrics, config->database_url);
   DelivererService service(&dispatcher, &auth, &workers, options.replica_id,

@@ -46,7 +46,9 @@ absl::Status RunServer() {
 
   ServiceHost host({.name = "endpoint-registry",
                     .grpc_listen = config->grpc_listen,
-                    .metrics_listen = config->metrics_listen});
+                    .metrics_listen = config->metrics_listen,
+                    .credentials = config->credentials.server,
+                    .transport = config->credentials.server_mode});
   DatabaseProbe database(config->database_url);
   host.AddReadinessCheck([&] { return database.Check(); });
   if (absl::Status s = host.Start({{v1::EndpointRegistry::service_full_name(), &service}});

@@ -13,9 +13,10 @@ constexpr size_t kMaxQueued = 10000;
 
 }  // namespace
 
-DebouncerForwarder::DebouncerForwarder(const std::string& address, std::string internal_token)
-    : stub_(webhooks::v1::Debouncer::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+DebouncerForwarder::DebouncerForwarder(const std::string& address,
+                                       std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                       std::string internal_token)
+    : stub_(webhooks::v1::Debouncer::NewStub(grpc::CreateChannel(address, std::move(credentials)))),
       internal_token_(std::move(internal_token)),
       thread_([this] { Loop(); }) {}
 

@@ -1,6 +1,8 @@
 #ifndef ARGUS_SERVICES_EVENT_INGEST_DEBOUNCER_FORWARDER_H_
 #define ARGUS_SERVICES_EVENT_INGEST_DEBOUNCER_FORWARDER_H_
 
+#include <grpcpp/security/credentials.h>
+
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -19,7 +21,9 @@ namespace argus {
 // Observe delays a rollup by at most a tick and loses nothing.
 class DebouncerForwarder {
  public:
-  DebouncerForwarder(const std::string& address, std::string internal_token);
+  DebouncerForwarder(const std::string& address,
+                     std::shared_ptr<grpc::ChannelCredentials> credentials,
+                     std::string internal_token);
   ~DebouncerForwarder();
 
   void Observe(webhooks::v1::ObserveRequest request);

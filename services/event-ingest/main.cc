@@ -43,14 +43,16 @@ absl::Status RunServer() {
   ServiceHost host({.name = "event-ingest",
                     .grpc_listen = config->grpc_listen,
                     .metrics_listen = config->metrics_listen,
-                    .max_receive_message_bytes = MaxPublishMessageBytes(max_payload)});
+                    .max_receive_message_bytes = MaxPublishMessageBytes(max_payload),
+                    .credentials = config->credentials.server,
+                    .transport = config->credentials.server_mode});
   IngestMetrics metrics(host.metrics());
   // Without the internal token the debouncer would refuse us; it still
   // counts every capture from the database, just a tick later.
   std::unique_ptr<DebouncerForwarder> debouncer;
   if (!config->internal_token.empty()) {
-    debouncer = std::make_unique<DebouncerForwarder>(absl::GetFlag(FLAGS_debouncer_addr),
-                                                     config->internal_token);
+    debouncer = std::make_unique<DebouncerForwarder>(
+        absl::GetFlag(FLAGS_debouncer_addr), config->credentials.client, config->internal_token);
   }
   EventIngestService service(&store, &auth, &workers, &metrics, static_cast<size_t>(max_payload),
                              debouncer.get());

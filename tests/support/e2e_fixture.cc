@@ -22,24 +22,33 @@ std::string Hmac(const std::string& key, const std::string& data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::string Hex(const std::string& bytes) {
-  return absl::BytesToHexString(bytes);
-}
+std::string Hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
 
 }  // namespace
 
-void E2eTest::StartSuite(int deliverers, std::vector<std::string> deliverer_flags,
-                         int debouncers) {
-  std::vector<std::string> flags = {"--ca_bundle", ca_.ca_cert(), "--allowed_target_cidrs",
-                                    "127.0.0.0/8", "--request_timeout", "2s",
-                                    "--lease", "5s", "--poll_interval", "200ms"};
-  flags.insert(flags.end(), deliverer_flags.begin(), deliverer_flags.end());
+void E2eTest::StartSuite(int deliverers, std::vector<std::string> deliverer_flags, int debouncers) {
   suite_ = std::make_unique<Suite>(
-      db_.url(), Suite::Options{.registry_flags = {"--allowed_target_cidrs", "127.0.0.0/8"},
-                                .deliverer_flags = flags,
-                                .deliverers = deliverers,
-                                .debouncer_flags = {"--quiet_window", "2s"},
-                                .debouncers = debouncers});
+      db_.url(), SuiteOptions(deliverers, std::move(deliverer_flags), debouncers));
+}
+
+Suite::Options E2eTest::SuiteOptions(int deliverers, std::vector<std::string> deliverer_flags,
+                                     int debouncers) const {
+  std::vector<std::string> flags = {"--ca_bundle",
+                                    ca_.ca_cert(),
+                                    "--allowed_target_cidrs",
+                                    "127.0.0.0/8",
+                                    "--request_timeout",
+                                    "2s",
+                                    "--lease",
+                                    "5s",
+                                    "--poll_interval",
+                                    "200ms"};
+  flags.insert(flags.end(), deliverer_flags.begin(), deliverer_flags.end());
+  return {.registry_flags = {"--allowed_target_cidrs", "127.0.0.0/8"},
+          .deliverer_flags = flags,
+          .deliverers = deliverers,
+          .debouncer_flags = {"--quiet_window", "2s"},
+          .debouncers = debouncers};
 }
 
 E2eTest::Created E2eTest::CreateEndpoint(const std::string& url,
@@ -112,16 +121,16 @@ std::string VerifySignatures(const ReceivedRequest& r, const std::string& secret
     if (absl::StartsWith(part, "t=")) t = std::string(part.substr(2));
     if (absl::StartsWith(part, "v1=")) v1s.push_back(std::string(part.substr(3)));
   }
-  if (t.empty() || std::find(v1s.begin(), v1s.end(), Hex(Hmac(secret, t + "." + r.body))) ==
-                       v1s.end()) {
+  if (t.empty() ||
+      std::find(v1s.begin(), v1s.end(), Hex(Hmac(secret, t + "." + r.body))) == v1s.end()) {
     return "argus-signature does not verify";
   }
   // Standard Webhooks.
   std::string key;
   if (!absl::Base64Unescape(secret.substr(6), &key)) return "secret is not whsec_<base64>";
-  std::string expected = "v1," + absl::Base64Escape(Hmac(
-                                     key, header("webhook-id") + "." +
-                                              header("webhook-timestamp") + "." + r.body));
+  std::string expected =
+      "v1," + absl::Base64Escape(Hmac(
+                  key, header("webhook-id") + "." + header("webhook-timestamp") + "." + r.body));
   std::vector<std::string> standard = absl::StrSplit(header("webhook-signature"), ' ');
   if (std::find(standard.begin(), standard.end(), expected) == standard.end()) {
     return "webhook-signature does not verify";
@@ -129,8 +138,7 @@ std::string VerifySignatures(const ReceivedRequest& r, const std::string& secret
   if (header("webhook-timestamp") != t) return "webhook-timestamp differs from t";
   // x-argus-signature: sha256=<hex> over the body.
   std::vector<std::string> plain = absl::StrSplit(header("x-argus-signature"), ',');
-  if (std::find(plain.begin(), plain.end(), "sha256=" + Hex(Hmac(secret, r.body))) ==
-      plain.end()) {
+  if (std::find(plain.begin(), plain.end(), "sha256=" + Hex(Hmac(secret, r.body))) == plain.end()) {
     return "x-argus-signature does not verify";
   }
   int64_t ts = 0;

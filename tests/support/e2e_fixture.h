@@ -29,6 +29,9 @@ class E2eTest : public ::testing::Test {
   // `debouncers` debouncers with a 2 s quiet window.
   void StartSuite(int deliverers = 1, std::vector<std::string> deliverer_flags = {},
                   int debouncers = 0);
+  // What StartSuite starts, for a test that adds to it before starting.
+  Suite::Options SuiteOptions(int deliverers, std::vector<std::string> deliverer_flags = {},
+                              int debouncers = 0) const;
 
   Created CreateEndpoint(const std::string& url, std::vector<std::string> event_types,
                          std::vector<std::string> retry_schedule = {"0.2s", "0.2s"},

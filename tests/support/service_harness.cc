@@ -51,7 +51,9 @@ std::unique_ptr<grpc::ClientContext> ServiceHarness::Context(const std::string& 
   return context;
 }
 
-bool WaitUntilServing(const std::string& address, absl::Duration timeout) {
+bool WaitUntilServing(const std::string& address, absl::Duration timeout,
+                      std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
   absl::Time deadline = absl::Now() + timeout;
   // A fresh channel per try with its own subchannel: a channel that met a
   // refused connection waits out gRPC's reconnect backoff (seconds) before
@@ -59,7 +61,7 @@ bool WaitUntilServing(const std::string& address, absl::Duration timeout) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   while (absl::Now() < deadline) {
-    auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    auto channel = grpc::CreateCustomChannel(address, credentials, args);
     auto health = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));

@@ -51,8 +51,9 @@ class ServiceHarness {
 };
 
 // Polls grpc.health.v1.Health/Check at `address` until it answers SERVING
-// or `timeout` passes. True when it did.
-bool WaitUntilServing(const std::string& address, absl::Duration timeout);
+// or `timeout` passes. True when it did. Plaintext unless `credentials`.
+bool WaitUntilServing(const std::string& address, absl::Duration timeout,
+                      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace argus::testing
 

@@ -25,10 +25,8 @@ Suite::Suite(const std::string& database_url, Options options)
   ingest_ = Start(INGEST_BINARY, ingest_flags);
   for (int i = 0; i < options_.deliverers; ++i) StartDeliverer();
   for (int i = 0; i < options_.debouncers; ++i) StartDebouncer();
-  registry_stub_ = v1::EndpointRegistry::NewStub(
-      grpc::CreateChannel(registry_.grpc_address, grpc::InsecureChannelCredentials()));
-  ingest_stub_ = v1::EventIngest::NewStub(
-      grpc::CreateChannel(ingest_.grpc_address, grpc::InsecureChannelCredentials()));
+  registry_stub_ = v1::EndpointRegistry::NewStub(Channel(registry_.grpc_address));
+  ingest_stub_ = v1::EventIngest::NewStub(Channel(ingest_.grpc_address));
 }
 
 Suite::~Suite() {
@@ -66,12 +64,18 @@ Suite::Running Suite::Start(const std::string& binary, std::vector<std::string> 
   std::vector<std::string> argv = {binary, "--grpc_listen", r.grpc_address, "--metrics_listen",
                                    absl::StrCat("127.0.0.1:", r.metrics_port)};
   argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), options_.common_flags.begin(), options_.common_flags.end());
   r.process = std::make_unique<ChildProcess>(argv, Env());
-  if (!WaitUntilServing(r.grpc_address, absl::Seconds(30))) {
+  if (!WaitUntilServing(r.grpc_address, absl::Seconds(30), options_.credentials)) {
     std::fprintf(stderr, "%s did not come up:\n%s\n", binary.c_str(), r.process->Stderr().c_str());
     std::abort();
   }
   return r;
+}
+
+std::shared_ptr<grpc::Channel> Suite::Channel(const std::string& address) const {
+  return grpc::CreateChannel(
+      address, options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials());
 }
 
 int Suite::StartDeliverer(const std::vector<std::string>& extra_flags) {
@@ -99,13 +103,11 @@ int Suite::StartDebouncer(const std::vector<std::string>& extra_flags) {
 }
 
 std::unique_ptr<v1::Debouncer::Stub> Suite::DebouncerStub(int i) {
-  return v1::Debouncer::NewStub(
-      grpc::CreateChannel(debouncers_.at(i).grpc_address, grpc::InsecureChannelCredentials()));
+  return v1::Debouncer::NewStub(Channel(debouncers_.at(i).grpc_address));
 }
 
 std::unique_ptr<v1::Deliverer::Stub> Suite::DelivererStub(int i) {
-  return v1::Deliverer::NewStub(
-      grpc::CreateChannel(deliverers_.at(i).grpc_address, grpc::InsecureChannelCredentials()));
+  return v1::Deliverer::NewStub(Channel(deliverers_.at(i).grpc_address));
 }
 
 std::vector<std::pair<std::string, int>> Suite::MetricsTargets() const {

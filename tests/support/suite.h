@@ -1,6 +1,8 @@
 #ifndef ARGUS_TESTS_SUPPORT_SUITE_H_
 #define ARGUS_TESTS_SUPPORT_SUITE_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +31,10 @@ class Suite {
     // Flags of every debouncer started with StartDebouncer().
     std::vector<std::string> debouncer_flags;
     int debouncers = 0;
+    // Flags of every service (e.g. --tls_cert …) and what the suite's own
+    // clients connect with (null: plaintext).
+    std::vector<std::string> common_flags;
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
   };
 
   Suite(const std::string& database_url, Options options);
@@ -85,6 +91,7 @@ class Suite {
   };
   Running Start(const std::string& binary, std::vector<std::string> flags,
                 std::string grpc_address = "");
+  std::shared_ptr<grpc::Channel> Channel(const std::string& address) const;
 
   const std::string database_url_;
   const Options options_;

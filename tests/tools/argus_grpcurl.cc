@@ -5,9 +5,12 @@
 //   argus-grpcurl -plaintext ADDR list
 //   argus-grpcurl -plaintext ADDR describe SYMBOL
 //   argus-grpcurl -plaintext [-H 'name: value']... [-d JSON] ADDR pkg.Service/Method
+//   argus-grpcurl -cacert CA.pem [-cert C.pem -key K.pem] ADDR ...   (TLS, mTLS)
+//   argus-grpcurl -insecure ADDR ...                                  (TLS, unverified)
 //
-// Responses print as JSON; errors print grpcurl's "ERROR: Code/Message" block
-// on stderr and exit 1. Only plaintext (the services listen on loopback).
+// Without -plaintext the connection is TLS, verified against -cacert (or the
+// system's CAs), as with grpcurl. Responses print as JSON; errors print
+// grpcurl's "ERROR: Code/Message" block on stderr and exit 1.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/descriptor_database.h>
@@ -15,8 +18,12 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <set>
@@ -32,6 +39,8 @@ namespace pb = google::protobuf;
 
 struct Args {
   bool plaintext = false;
+  bool insecure = false;
+  std::string cacert, cert, key;  // file paths
   std::vector<std::pair<std::string, std::string>> headers;
   std::string data;
   double max_time_s = 30;
@@ -40,9 +49,11 @@ struct Args {
 };
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::cerr << "argus-grpcurl: " << why
-            << "\nusage: argus-grpcurl -plaintext [-H 'name: value']... [-d JSON] "
-               "[-max-time SECONDS] ADDR (list [SERVICE] | describe SYMBOL | SERVICE/METHOD)\n";
+  std::cerr
+      << "argus-grpcurl: " << why
+      << "\nusage: argus-grpcurl [-plaintext | -insecure | -cacert FILE] [-cert FILE -key FILE] "
+         "[-H 'name: value']... [-d JSON] [-max-time SECONDS] "
+         "ADDR (list [SERVICE] | describe SYMBOL | SERVICE/METHOD)\n";
   std::exit(2);
 }
 
@@ -57,6 +68,14 @@ Args ParseArgs(int argc, char** argv) {
     };
     if (a == "-plaintext" || a == "--plaintext") {
       args.plaintext = true;
+    } else if (a == "-insecure" || a == "--insecure") {
+      args.insecure = true;
+    } else if (a == "-cacert" || a == "--cacert") {
+      args.cacert = value();
+    } else if (a == "-cert" || a == "--cert") {
+      args.cert = value();
+    } else if (a == "-key" || a == "--key") {
+      args.key = value();
     } else if (a == "-H" || a == "-rpc-header" || a == "-reflect-header") {
       std::string h = value();
       size_t colon = h.find(':');
@@ -79,11 +98,44 @@ Args ParseArgs(int argc, char** argv) {
       positional.push_back(a);
     }
   }
-  if (!args.plaintext) Usage("only -plaintext connections are supported");
+  if (args.plaintext && (args.insecure || !args.cacert.empty() || !args.cert.empty())) {
+    Usage("-plaintext cannot go with -insecure, -cacert or -cert");
+  }
+  if (args.cert.empty() != args.key.empty()) Usage("-cert and -key go together");
   if (positional.size() < 2) Usage("need ADDR and a command");
   args.address = positional[0];
   args.rest.assign(positional.begin() + 1, positional.end());
   return args;
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Usage("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const Args& args) {
+  if (args.plaintext) return grpc::InsecureChannelCredentials();
+  std::string cert = args.cert.empty() ? "" : ReadFileOrDie(args.cert);
+  std::string key = args.key.empty() ? "" : ReadFileOrDie(args.key);
+  if (args.insecure) {
+    namespace exp = grpc::experimental;
+    exp::TlsChannelCredentialsOptions options;
+    options.set_verify_server_certs(false);
+    options.set_check_call_host(false);
+    options.set_certificate_verifier(std::make_shared<exp::NoOpCertificateVerifier>());
+    if (!cert.empty()) {
+      options.set_certificate_provider(std::make_shared<exp::StaticDataCertificateProvider>(
+          std::vector<exp::IdentityKeyCertPair>{{key, cert}}));
+      options.watch_identity_key_cert_pairs();
+    }
+    return exp::TlsCredentials(options);
+  }
+  grpc::SslCredentialsOptions options;
+  if (!args.cacert.empty()) options.pem_root_certs = ReadFileOrDie(args.cacert);
+  options.pem_cert_chain = cert;
+  options.pem_private_key = key;
+  return grpc::SslCredentials(options);
 }
 
 std::unique_ptr<grpc::ClientContext> Context(const Args& args) {
@@ -95,11 +147,11 @@ std::unique_ptr<grpc::ClientContext> Context(const Args& args) {
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {"OK", "Canceled", "Unknown", "InvalidArgument",
-                                 "DeadlineExceeded", "NotFound", "AlreadyExists",
-                                 "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-                                 "Aborted", "OutOfRange", "Unimplemented", "Internal",
-                                 "Unavailable", "DataLoss", "Unauthenticated"};
+  static const char* kNames[] = {
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   int i = static_cast<int>(code);
   return i >= 0 && i < 17 ? kNames[i] : "Unknown";
 }
@@ -167,8 +219,8 @@ class ReflectionClient {
 
   std::unique_ptr<refl::ServerReflection::Stub> stub_;
   std::unique_ptr<grpc::ClientContext> context_;
-  std::unique_ptr<grpc::ClientReaderWriter<refl::ServerReflectionRequest,
-                                           refl::ServerReflectionResponse>>
+  std::unique_ptr<
+      grpc::ClientReaderWriter<refl::ServerReflectionRequest, refl::ServerReflectionResponse>>
       stream_;
   std::set<std::string> seen_;
   pb::SimpleDescriptorDatabase db_;
@@ -235,7 +287,7 @@ int Invoke(const Args& args, std::shared_ptr<grpc::Channel> channel, ReflectionC
 
 int main(int argc, char** argv) {
   Args args = ParseArgs(argc, argv);
-  auto channel = grpc::CreateChannel(args.address, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(args.address, Credentials(args));
   ReflectionClient refl(channel, args);
   const std::string& command = args.rest[0];
   if (command == "list") {
