@@ -19,6 +19,11 @@ std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
+// With the fraction of a second the publisher gave, if any.
+std::string Rfc3339Precise(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
 // Formats interpolated values for one chat dialect.
 class Chat {
  public:
@@ -90,12 +95,14 @@ std::string TestSessionCompleted(const Chat& c, const Json& d, const std::string
 
 std::string RenderNativeBody(const EventEnvelope& e) {
   // Built by hand so "data" goes out byte for byte as it was published.
-  return absl::StrCat("{\"id\":", Json(e.id).dump(), ",\"type\":", Json(e.type).dump(),
-                      ",\"created\":", absl::ToUnixSeconds(e.created),
-                      ",\"timestamp\":", Json(Rfc3339(e.created)).dump(),
-                      ",\"org\":", Json(e.org).dump(),
-                      ",\"project\":", e.project.empty() ? "null" : Json(e.project).dump(),
-                      ",\"data\":", e.data_json, "}");
+  return absl::StrCat(
+      "{\"id\":", Json(e.id).dump(), ",\"type\":", Json(e.type).dump(),
+      ",\"created\":", absl::ToUnixSeconds(e.created),
+      ",\"timestamp\":", Json(Rfc3339(e.created)).dump(),
+      e.occurred ? absl::StrCat(",\"occurred_at\":", Json(Rfc3339Precise(*e.occurred)).dump()) : "",
+      ",\"org\":", Json(e.org).dump(),
+      ",\"project\":", e.project.empty() ? "null" : Json(e.project).dump(),
+      ",\"data\":", e.data_json, "}");
 }
 
 std::string RenderChatText(const EventEnvelope& e, ChatDialect dialect) {

@@ -1,6 +1,7 @@
 #ifndef ARGUS_COMMON_WEBHOOK_PAYLOADS_H_
 #define ARGUS_COMMON_WEBHOOK_PAYLOADS_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -15,10 +16,12 @@ struct EventEnvelope {
   std::string org;      // org slug
   std::string project;  // "" = none
   absl::Time created;
-  std::string data_json;  // a JSON object, inserted verbatim
+  std::optional<absl::Time> occurred;  // the publisher's occurred_at, when given
+  std::string data_json;               // a JSON object, inserted verbatim
 };
 
 // The native body: {"id","type","created"(unix s),"timestamp"(RFC 3339 UTC),
+// "occurred_at"(RFC 3339 UTC, only when the publisher gave it),
 // "org","project"(null when none),"data"} with data byte for byte.
 std::string RenderNativeBody(const EventEnvelope& event);
 

@@ -31,6 +31,15 @@ TEST(NativeBodyTest, EnvelopeWithDataVerbatim) {
   e.project = "";
   Json parsed = Json::parse(RenderNativeBody(e));
   EXPECT_TRUE(parsed["project"].is_null());
+  EXPECT_FALSE(parsed.contains("occurred_at")) << "only when the publisher gave it";
+}
+
+TEST(NativeBodyTest, OccurredAtWhenThePublisherGaveIt) {
+  EventEnvelope e = Event("user.login", "{}");
+  e.occurred = absl::FromUnixMillis(1714742399250);
+  EXPECT_EQ(Json::parse(RenderNativeBody(e))["occurred_at"], "2024-05-03T13:19:59.25Z");
+  e.occurred = absl::FromUnixSeconds(1714742399);
+  EXPECT_EQ(Json::parse(RenderNativeBody(e))["occurred_at"], "2024-05-03T13:19:59Z");
 }
 
 TEST(SlackGoldenTest, TestSessionCompletedListsThreeAndMore) {

@@ -26,7 +26,7 @@ class MessageLite;
 // clang-format off
 #define ARGUS_LENIENT_REQUEST_TYPES(X)                                                        \
   X(CompleteSessionRequest) X(CreateEndpointRequest) X(DeleteEndpointRequest)                 \
-  X(DrainRequest) X(GetDeliveryRequest) X(GetEndpointRequest) X(GetEndpointStatsRequest)      \
+  X(DrainRequest) X(GetDeliveryRequest) X(GetEndpointRequest) X(GetEndpointStatsRequest) X(GetEventRequest)      \
   X(GetStatusRequest) X(ListDeliveriesRequest) X(ListEndpointsRequest)                        \
   X(ListEventTypesRequest) X(ListOpenSessionsRequest) X(ObserveRequest)                       \
   X(PauseEndpointRequest) X(PublishBatchRequest) X(PublishRequest) X(RecoverFailedRequest)    \

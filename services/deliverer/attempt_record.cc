@@ -30,7 +30,8 @@ std::string AttemptRowsJson(const std::vector<AttemptRecord>& records) {
                     {"status", r.status_code},
                     {"error", Safe(r.error)},
                     {"body", ToSafeText(r.response_body, kMaxResponseBodyBytes)},
-                    {"headers", std::move(headers)}});
+                    {"headers", std::move(headers)},
+                    {"sent", ToSafeText(r.request_body, kMaxResponseBodyBytes)}});
   }
   return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -24,7 +24,8 @@ struct AttemptRecord {
   int status_code = 0;
   std::string error;
   std::string response_body;                           // at most kMaxResponseBodyBytes
-  std::map<std::string, std::string> request_headers;  // signatures removed
+  std::map<std::string, std::string> request_headers;  // signatures removed, secrets redacted
+  std::string request_body;                            // kept: at most kMaxResponseBodyBytes
   DeliveryVerdict verdict = DeliveryVerdict::kFailed;
   absl::Time next_attempt_at;  // kRetry
   bool disable_endpoint = false;

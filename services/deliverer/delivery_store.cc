@@ -53,7 +53,8 @@ SELECT c.id::text, c.endpoint_id::text, c.attempts, e.id::text, e.type, o.slug,
        coalesce((SELECT json_agg(encode(s.sealed, 'base64') ORDER BY s.version DESC)
                  FROM endpoint_secrets s
                  WHERE s.endpoint_id = ep.id AND (s.expires_at IS NULL OR s.expires_at > now())),
-                '[]')::text, c.retry_base, c.bucket_at::text
+                '[]')::text, c.retry_base, c.bucket_at::text,
+       (extract(epoch from e.occurred_at) * 1000000)::bigint
 FROM claimed c
 JOIN events e ON e.id = c.event_id AND e.bucket_at = c.bucket_at
 JOIN endpoints ep ON ep.id = c.endpoint_id
@@ -61,12 +62,13 @@ JOIN orgs o ON o.id = c.org_id)sql";
 
 constexpr char kInsertAttempts[] = R"sql(
 INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at, duration_us,
-                               status_code, error, response_body, request_headers)
+                               status_code, error, response_body, request_headers,
+                               request_body)
 SELECT r.id, r.endpoint_id, r.attempt, 'epoch'::timestamptz + r.started_us * interval '1 microsecond',
-       r.duration_us, r.status, r.error, r.body, r.headers
+       r.duration_us, r.status, r.error, r.body, r.headers, r.sent
 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, endpoint_id uuid, attempt int, started_us bigint,
                                         duration_us bigint, status int, error text, body text,
-                                        headers jsonb)
+                                        headers jsonb, sent text)
 ON CONFLICT (delivery_id, attempt, started_at) DO NOTHING)sql";
 
 // Not prepared, with the batch's partition keys ($3) as a list: planned for
@@ -253,6 +255,7 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
       d.rate_limit_per_second = row[14].as<uint32_t>();
       d.retry_base = row[16].as<int>();
       d.bucket_at = row[17].as<std::string>();
+      if (!row[18].is_null()) d.event.occurred = absl::FromUnixMicros(row[18].as<int64_t>());
       for (const std::string& b64 :
            Json::parse(row[15].as<std::string>()).get<std::vector<std::string>>()) {
         std::string sealed;

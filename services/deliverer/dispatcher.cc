@@ -346,7 +346,7 @@ void Dispatcher::Send(ClaimedDelivery d) {
   }
   if (!key_error.empty()) {
     LogError("cannot sign delivery", {{"delivery", d.delivery_id}, {"endpoint", d.endpoint_id}});
-    Completion c{std::move(d), std::move(logged), {}};
+    Completion c{std::move(d), std::move(logged), {}, {}};
     c.result.error = "signing";
     c.result.body = key_error;
     c.result.started = absl::Now();
@@ -357,7 +357,9 @@ void Dispatcher::Send(ClaimedDelivery d) {
     Wake();
     return;
   }
-  auto shared = std::make_shared<Completion>(Completion{std::move(d), std::move(logged), {}});
+  // A few bytes past the cap, so the record cuts it at a character boundary.
+  auto shared = std::make_shared<Completion>(Completion{
+      std::move(d), std::move(logged), req.body.substr(0, kMaxResponseBodyBytes + 4), {}});
   sender_->Send(std::move(req), [this, shared](HttpResult result) {
     shared->result = std::move(result);
     {
@@ -388,6 +390,7 @@ AttemptRecord Dispatcher::Decide(Completion& c) {
   r.error = c.result.error;
   r.response_body = std::move(c.result.body);
   r.request_headers = std::move(c.request_headers);
+  r.request_body = std::move(c.request_body);
   r.verdict = decision.verdict;
   r.next_attempt_at = now + decision.delay;
   r.disable_endpoint = decision.disable_endpoint;

@@ -74,6 +74,7 @@ class Dispatcher {
   struct Completion {
     ClaimedDelivery delivery;
     std::map<std::string, std::string> request_headers;
+    std::string request_body;  // its start: what the attempt record keeps
     HttpResult result;
   };
 

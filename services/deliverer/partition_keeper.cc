@@ -23,8 +23,7 @@ FROM argus_drop_partitions(now() - $1 * interval '1 second'))sql";
 
 }  // namespace
 
-PartitionKeeper::PartitionKeeper(Options options, PgPool* pool)
-    : options_(options), pool_(pool) {}
+PartitionKeeper::PartitionKeeper(Options options, PgPool* pool) : options_(options), pool_(pool) {}
 
 PartitionKeeper::~PartitionKeeper() { Stop(); }
 
@@ -49,8 +48,7 @@ absl::StatusOr<PartitionKeeper::Pass> PartitionKeeper::RunOnce() {
     tx.exec(kLockTimeout);
     if (!tx.exec1(kTakeTurn)[0].as<bool>()) return absl::OkStatus();
     pass.created = tx.exec_params1(kCreate, options_.days_ahead)[0].as<int>();
-    for (const auto& row :
-         tx.exec_params(kDrop, absl::ToInt64Seconds(options_.retention))) {
+    for (const auto& row : tx.exec_params(kDrop, absl::ToInt64Seconds(options_.retention))) {
       pass.dropped.push_back(row[0].as<std::string>());
       pass.carried_forward += row[1].as<int64_t>();
     }

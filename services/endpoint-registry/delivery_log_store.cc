@@ -33,8 +33,13 @@ WHERE d.id = $1::uuid AND d.org_id = $2::uuid AND ep.deleted_at IS NULL)sql";
 
 constexpr char kAttempts[] = R"sql(
 SELECT attempt, (extract(epoch from started_at) * 1000000)::bigint, duration_us, status_code,
-       error, response_body, request_headers::text
+       error, response_body, request_headers::text, request_body
 FROM delivery_attempts WHERE delivery_id = $1::uuid ORDER BY attempt)sql";
+
+constexpr char kGetEvent[] = R"sql(
+SELECT type, coalesce(project, ''), (extract(epoch from occurred_at) * 1000000)::bigint,
+       (extract(epoch from created_at) * 1000000)::bigint, payload
+FROM events WHERE id = $1::uuid AND org_id = $2::uuid)sql";
 
 constexpr char kRedeliver[] = R"sql(
 UPDATE deliveries d SET state = 1, retry_base = d.attempts, next_attempt_at = now(),
@@ -172,16 +177,36 @@ absl::StatusOr<DeliveryRow> DeliveryLogStore::Get(const std::string& org_id,
     if (r.empty()) return NotFound("delivery", delivery_id);
     found = ReadDelivery(r[0]);
     for (const auto& row : tx.exec_params(kAttempts, delivery_id)) {
-      found->attempt_log.push_back(
-          {row[0].as<int>(), row[1].as<int64_t>(), row[2].as<int64_t>(), row[3].as<int>(),
-           row[4].as<std::string>(), row[5].as<std::string>(),
-           nlohmann::json::parse(row[6].as<std::string>())
-               .get<std::map<std::string, std::string>>()});
+      found->attempt_log.push_back({row[0].as<int>(), row[1].as<int64_t>(), row[2].as<int64_t>(),
+                                    row[3].as<int>(), row[4].as<std::string>(),
+                                    row[5].as<std::string>(),
+                                    nlohmann::json::parse(row[6].as<std::string>())
+                                        .get<std::map<std::string, std::string>>(),
+                                    row[7].as<std::string>()});
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return *found;
+}
+
+absl::StatusOr<EventRow> DeliveryLogStore::GetEvent(const std::string& org_id,
+                                                    const std::string& event_id) {
+  EventRow event;
+  absl::Status status = pool_->Run("get_event", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    pqxx::result r = tx.exec_params(kGetEvent, event_id, org_id);
+    if (r.empty()) return NotFound("event", event_id);
+    event.id = event_id;
+    event.type = r[0][0].as<std::string>();
+    event.project = r[0][1].as<std::string>();
+    if (!r[0][2].is_null()) event.occurred_us = r[0][2].as<int64_t>();
+    event.created_us = r[0][3].as<int64_t>();
+    event.payload_json = r[0][4].as<std::string>();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return event;
 }
 
 absl::Status DeliveryLogStore::Redeliver(const std::string& org_id,
@@ -208,7 +233,8 @@ absl::StatusOr<int64_t> DeliveryLogStore::RecoverFailed(const std::string& org_i
     pqxx::work tx(c);
     absl::StatusOr<std::pair<int, int>> ep = LiveEndpoint(tx, org_id, endpoint_id);
     if (!ep.ok()) return ep.status();
-    queued = tx.exec_params0(kRecoverFailed, endpoint_id, absl::ToUnixMicros(since)).affected_rows();
+    queued =
+        tx.exec_params0(kRecoverFailed, endpoint_id, absl::ToUnixMicros(since)).affected_rows();
     if (queued > 0) tx.exec(kNotifyDeliverers);
     tx.commit();
     return absl::OkStatus();

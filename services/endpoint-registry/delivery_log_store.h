@@ -22,6 +22,16 @@ struct AttemptRow {
   std::string error;
   std::string response_body;
   std::map<std::string, std::string> request_headers;
+  std::string request_body;
+};
+
+struct EventRow {
+  std::string id;
+  std::string type;
+  std::string project;  // "" = none
+  std::optional<int64_t> occurred_us;
+  int64_t created_us = 0;
+  std::string payload_json;
 };
 
 struct DeliveryRow {
@@ -67,6 +77,8 @@ class DeliveryLogStore {
   absl::StatusOr<DeliveryPage> List(const std::string& org_id, const std::string& endpoint_id,
                                     int state, int page_size,
                                     const std::optional<PageCursor>& after);
+  // One event of the org, as published.
+  absl::StatusOr<EventRow> GetEvent(const std::string& org_id, const std::string& event_id);
   // One delivery with every attempt.
   absl::StatusOr<DeliveryRow> Get(const std::string& org_id, const std::string& delivery_id);
   // Queues one delivery again (same event, so the same envelope id), with a

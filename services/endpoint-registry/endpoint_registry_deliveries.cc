@@ -45,6 +45,7 @@ void ToProto(const DeliveryRow& d, v1::Delivery* out) {
     attempt->set_error(a.error);
     attempt->set_response_body(a.response_body);
     attempt->mutable_request_headers()->insert(a.request_headers.begin(), a.request_headers.end());
+    attempt->set_request_body(a.request_body);
   }
 }
 
@@ -84,6 +85,23 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetDelivery(
     absl::StatusOr<DeliveryRow> d = deliveries_->Get(caller.org.id, request->id());
     if (!d.ok()) return d.status();
     ToProto(*d, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::GetEvent(grpc::CallbackServerContext* context,
+                                                            const v1::GetEventRequest* request,
+                                                            v1::Event* response) {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
+    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
+    absl::StatusOr<EventRow> e = deliveries_->GetEvent(caller.org.id, request->id());
+    if (!e.ok()) return e.status();
+    response->set_id(e->id);
+    response->set_type(e->type);
+    response->set_project(e->project);
+    if (e->occurred_us) SetTimestampMicros(*e->occurred_us, response->mutable_occurred_at());
+    SetTimestampMicros(e->created_us, response->mutable_create_time());
+    response->set_data_json(e->payload_json);
     return absl::OkStatus();
   });
 }

@@ -52,6 +52,9 @@ class EndpointRegistryService final : public v1::EndpointRegistry::CallbackServi
   grpc::ServerUnaryReactor* ListDeliveries(grpc::CallbackServerContext* context,
                                            const v1::ListDeliveriesRequest* request,
                                            v1::ListDeliveriesResponse* response) override;
+  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context,
+                                     const v1::GetEventRequest* request,
+                                     v1::Event* response) override;
   grpc::ServerUnaryReactor* GetDelivery(grpc::CallbackServerContext* context,
                                         const v1::GetDeliveryRequest* request,
                                         v1::Delivery* response) override;

@@ -52,9 +52,9 @@ absl::StatusOr<std::vector<int64_t>> ValidateRetrySchedule(
   std::vector<int64_t> ms;
   for (size_t i = 0; i < delays.size(); ++i) {
     if (delays[i] < absl::ZeroDuration() || delays[i] > kMaxRetryDelay) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "retry_schedule[", i, "] must be between 0s and 24h, got ",
-          absl::FormatDuration(delays[i])));
+      return absl::InvalidArgumentError(absl::StrCat("retry_schedule[", i,
+                                                     "] must be between 0s and 24h, got ",
+                                                     absl::FormatDuration(delays[i])));
     }
     ms.push_back(absl::ToInt64Milliseconds(delays[i]));
   }
@@ -63,8 +63,8 @@ absl::StatusOr<std::vector<int64_t>> ValidateRetrySchedule(
 
 absl::Status ValidateRateLimit(uint32_t per_second) {
   if (per_second > kMaxRateLimitPerSecond) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "rate_limit_per_second must be at most ", kMaxRateLimitPerSecond, " (0 = no limit)"));
+    return absl::InvalidArgumentError(absl::StrCat("rate_limit_per_second must be at most ",
+                                                   kMaxRateLimitPerSecond, " (0 = no limit)"));
   }
   return absl::OkStatus();
 }

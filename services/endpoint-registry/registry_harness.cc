@@ -9,7 +9,8 @@ RegistryHarness::RegistryHarness(const std::string& database_url, Options option
       store_(&base_.pool()),
       deliveries_(&base_.pool()),
       box_(*SecretBox::FromBase64Key(absl::Base64Escape(std::string(32, 's')))),
-      service_(&store_, &deliveries_, &base_.auth(), &box_, std::move(options.policy), &base_.workers()) {
+      service_(&store_, &deliveries_, &base_.auth(), &box_, std::move(options.policy),
+               &base_.workers()) {
   base_.Start({{v1::EndpointRegistry::service_full_name(), &service_}});
   stub_ = v1::EndpointRegistry::NewStub(base_.channel());
 }

@@ -49,15 +49,13 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
   if (!caller.ok()) return reject(caller.status());
 
   std::vector<NewEvent> events;
-  absl::Time now = absl::Now();
   for (size_t i = 0; i < requests.size(); ++i) {
     if (requests[i]->org() != requests.front()->org()) {
       return reject(absl::InvalidArgumentError(
           absl::StrCat("events[", i, "]: every event of a batch must name the same org")));
     }
     absl::StatusOr<NewEvent> event = ValidatePublishRequest(
-        *requests[i], max_payload_bytes_, [this](absl::string_view t) { return IsKnownType(t); },
-        now);
+        *requests[i], max_payload_bytes_, [this](absl::string_view t) { return IsKnownType(t); });
     if (!event.ok()) {
       if (!batch) return reject(event.status());
       return reject(

@@ -124,7 +124,8 @@ absl::StatusOr<std::vector<PublishOutcome>> EventStore::Publish(
         rows.push_back({{"id", out.event_id},
                         {"project", e.project},
                         {"type", e.type},
-                        {"at_us", absl::ToUnixMicros(e.occurred_at)},
+                        {"at_us", e.occurred_at ? nlohmann::json(absl::ToUnixMicros(*e.occurred_at))
+                                                : nlohmann::json(nullptr)},
                         {"payload", e.payload_json}});
         for (std::string& endpoint : MatchSubscribers(*subs, e.type, e.project)) {
           pairs.push_back({{"event_id", out.event_id}, {"endpoint_id", std::move(endpoint)}});
@@ -134,8 +135,8 @@ absl::StatusOr<std::vector<PublishOutcome>> EventStore::Publish(
         tx->commit();
         return absl::OkStatus();
       }
-      pqxx::row result = ExecPrepared(*tx, "publish", kPublish, org_id, rows.dump(),
-                                      pairs.dump(), subs->version)[0];
+      pqxx::row result = ExecPrepared(*tx, "publish", kPublish, org_id, rows.dump(), pairs.dump(),
+                                      subs->version)[0];
       if (result[0].as<int64_t>() != subs->version) {
         // Endpoints changed since the cache was filled; nothing was stored.
         tx.reset();  // rolls back the key claims

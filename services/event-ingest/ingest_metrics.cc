@@ -27,7 +27,7 @@ IngestMetrics::IngestMetrics(prometheus::Registry& r)
                           .Help("Time to validate and commit a Publish or PublishBatch call.")
                           .Register(r)
                           .Add({}, prometheus::Histogram::BucketBoundaries{
-                                       0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
-                                       0.25, 0.5, 1, 2.5})) {}
+                                       0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25,
+                                       0.5, 1, 2.5})) {}
 
 }  // namespace argus

@@ -20,7 +20,7 @@ int MaxPublishMessageBytes(int64_t max_payload_bytes) {
 
 absl::StatusOr<NewEvent> ValidatePublishRequest(
     const v1::PublishRequest& req, size_t max_payload_bytes,
-    absl::FunctionRef<bool(absl::string_view)> is_known_type, absl::Time now) {
+    absl::FunctionRef<bool(absl::string_view)> is_known_type) {
   NewEvent event;
   if (req.type().empty()) {
     return absl::InvalidArgumentError("type is required, e.g. \"user.login\"");
@@ -48,8 +48,6 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
   if (req.has_occurred_at()) {
     if (absl::Status s = CheckTimestamp("occurred_at", req.occurred_at()); !s.ok()) return s;
     event.occurred_at = FromTimestamp(req.occurred_at());
-  } else {
-    event.occurred_at = now;
   }
 
   if (req.has_data() && !req.data_json().empty()) {

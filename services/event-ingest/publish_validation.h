@@ -2,6 +2,7 @@
 #define ARGUS_SERVICES_EVENT_INGEST_PUBLISH_VALIDATION_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/functional/function_ref.h"
@@ -26,10 +27,10 @@ int MaxPublishMessageBytes(int64_t max_payload_bytes);
 // An event ready to store: checked, with its payload as JSON object text.
 struct NewEvent {
   std::string type;
-  std::string project;          // "" = none
-  std::string idempotency_key;  // "" = none
-  absl::Time occurred_at;
-  std::string payload_json;  // data_json byte for byte, or data rendered once
+  std::string project;                    // "" = none
+  std::string idempotency_key;            // "" = none
+  std::optional<absl::Time> occurred_at;  // unset when the publisher gave none
+  std::string payload_json;               // data_json byte for byte, or data rendered once
 };
 
 // Checks one PublishRequest and turns it into a NewEvent. INVALID_ARGUMENT,
@@ -41,7 +42,7 @@ struct NewEvent {
 // "{}". Numbers beyond double range stay verbatim in data_json.
 absl::StatusOr<NewEvent> ValidatePublishRequest(
     const v1::PublishRequest& request, size_t max_payload_bytes,
-    absl::FunctionRef<bool(absl::string_view)> is_known_type, absl::Time now);
+    absl::FunctionRef<bool(absl::string_view)> is_known_type);
 
 }  // namespace argus
 

@@ -36,8 +36,7 @@ void SubscriptionCache::Clear() {
   by_org_.clear();
 }
 
-SubscriptionInvalidator::SubscriptionInvalidator(std::string database_url,
-                                                 SubscriptionCache* cache)
+SubscriptionInvalidator::SubscriptionInvalidator(std::string database_url, SubscriptionCache* cache)
     : listener_(
           std::move(database_url), "argus_endpoints",
           [cache](const std::string& org_id) { cache->Evict(org_id); },

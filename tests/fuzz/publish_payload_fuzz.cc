@@ -3,9 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "services/event-ingest/publish_validation.h"
 
@@ -17,8 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.set_project(input.substr(0, 20));
   req.set_idempotency_key(input.substr(0, 250));
   auto known = [](absl::string_view t) { return t == "user.login"; };
-  absl::StatusOr<argus::NewEvent> event =
-      argus::ValidatePublishRequest(req, 4096, known, absl::UnixEpoch());
+  absl::StatusOr<argus::NewEvent> event = argus::ValidatePublishRequest(req, 4096, known);
   if (event.ok() && !input.empty()) {
     if (event->payload_json != input) std::abort();
     nlohmann::json parsed = nlohmann::json::parse(input, nullptr, false);

@@ -50,9 +50,7 @@ class DeliveryLogE2eTest : public E2eTest {
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
   }
-  bool AllFinished() {
-    return Sql("SELECT count(*) FROM deliveries WHERE state IN (1, 2)") == "0";
-  }
+  bool AllFinished() { return Sql("SELECT count(*) FROM deliveries WHERE state IN (1, 2)") == "0"; }
 };
 
 TEST_F(DeliveryLogE2eTest, LogStatsAndListShowWhatTheReceiverSaw) {
@@ -62,7 +60,7 @@ TEST_F(DeliveryLogE2eTest, LogStatsAndListShowWhatTheReceiverSaw) {
   receiver_.Script("/broken", {{.status = 404, .body = "no such hook"}});
   auto flaky = CreateEndpoint(receiver_.Url("/flaky"), {"user.*"}, {"0.1s"});
   auto broken = CreateEndpoint(receiver_.Url("/broken"), {"mfa.*"}, {"0.1s"});
-  std::string first = Publish("user.login");   // 500 then 200
+  std::string first = Publish("user.login");  // 500 then 200
   // The script answers in arrival order: the second event goes out only
   // once the first has had both its replies.
   ASSERT_TRUE(WaitForState(first, flaky.id, "3", absl::Seconds(15)));
@@ -178,31 +176,33 @@ TEST_F(DeliveryLogE2eTest, RotationSignsWithBothSecretsDuringGraceThenOnlyTheNew
   auto hard = receiver_.Received("/rotate")[2];
   EXPECT_EQ(VerifySignatures(hard, rotated.signing_secret()), "");
   EXPECT_NE(VerifySignatures(hard, fresh), "");
-  EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM endpoint_secrets WHERE endpoint_id = '", ep.id,
-                             "'")),
-            "1");
+  EXPECT_EQ(
+      Sql(absl::StrCat("SELECT count(*) FROM endpoint_secrets WHERE endpoint_id = '", ep.id, "'")),
+      "1");
 }
 
 TEST_F(DeliveryLogE2eTest, FailingEndpointIsDisabledAndTheOrgIsTold) {
   StartSuite(1, {"--disable_after", "1s", "--disable_min_failures", "3"});
   receiver_.Script("/failing", {{.status = 500}});
   // Retries outlast --disable_after, whatever the machine's speed.
-  auto failing = CreateEndpoint(receiver_.Url("/failing"), {"user.*"},
-                                std::vector<std::string>(10, "0.4s"));
+  auto failing =
+      CreateEndpoint(receiver_.Url("/failing"), {"user.*"}, std::vector<std::string>(10, "0.4s"));
   auto watcher = CreateEndpoint(receiver_.Url("/watcher"), {"endpoint.disabled"});
   Publish("user.login");
   ASSERT_TRUE(receiver_.WaitFor("/watcher", 1, absl::Seconds(20)));
   nlohmann::json told = nlohmann::json::parse(receiver_.Received("/watcher")[0].body);
   EXPECT_EQ(told["type"], "endpoint.disabled");
   EXPECT_EQ(told["data"]["endpointId"], failing.id);
-  EXPECT_TRUE(absl::StrContains(told["data"]["reason"].get<std::string>(), "no successful delivery"));
+  EXPECT_TRUE(
+      absl::StrContains(told["data"]["reason"].get<std::string>(), "no successful delivery"));
 
   v1::GetEndpointRequest get;
   get.set_id(failing.id);
   v1::Endpoint e;
   ASSERT_TRUE(suite_->registry().GetEndpoint(Admin().get(), get, &e).ok());
   EXPECT_EQ(e.state(), v1::DISABLED);
-  EXPECT_TRUE(absl::StrContains(e.disabled_reason(), "failed attempts in a row")) << e.disabled_reason();
+  EXPECT_TRUE(absl::StrContains(e.disabled_reason(), "failed attempts in a row"))
+      << e.disabled_reason();
 
   v1::ResumeEndpointRequest resume;
   resume.set_id(failing.id);
@@ -269,6 +269,87 @@ TEST_F(DeliveryLogE2eTest, TestEventReachesOnlyTheNamedEndpointOfItsOrg) {
   v1::RotateSecretResponse rs;
   EXPECT_EQ(suite_->registry().RotateSecret(ctx().get(), rot, &rs).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(DeliveryLogE2eTest, EventsAndWhatWasSentAreReadableBack) {
+  StartSuite();
+  v1::CreateEndpointRequest create;
+  create.set_label("readable");
+  create.set_url(receiver_.Url("/readable"));
+  create.add_event_types("user.*");
+  (*create.mutable_headers())["authorization"] = "Bearer siem-sekrit-4471";
+  v1::CreateEndpointResponse created;
+  ASSERT_TRUE(suite_->registry().CreateEndpoint(Admin().get(), create, &created).ok());
+  const std::string endpoint = created.endpoint().id();
+
+  // One event with the publisher's time (and a payload over 1 KiB), one without.
+  std::string data = absl::StrCat(R"({"userId": "u1", "note": ")", std::string(2000, 'n'), R"("})");
+  v1::PublishRequest timed;
+  timed.set_type("user.login");
+  timed.set_project("mygame");
+  timed.set_data_json(data);
+  timed.mutable_occurred_at()->set_seconds(1714742400);
+  timed.mutable_occurred_at()->set_nanos(250000000);
+  v1::PublishResponse first;
+  ASSERT_TRUE(suite_->ingest()
+                  .Publish(ServiceHarness::Context(suite_->publish_token()).get(), timed, &first)
+                  .ok());
+  std::string second = Publish("user.logout", R"({"userId": "u1"})");
+  ASSERT_TRUE(receiver_.WaitFor("/readable", 2, absl::Seconds(15)));
+  ASSERT_TRUE(WaitUntil([&] { return AllFinished(); }, absl::Seconds(15)));
+
+  std::map<std::string, std::string> bodies;  // event id -> the body received
+  for (const auto& r : receiver_.Received("/readable")) {
+    bodies[nlohmann::json::parse(r.body).at("id").get<std::string>()] = r.body;
+  }
+  nlohmann::json envelope = nlohmann::json::parse(bodies.at(first.event_id()));
+  EXPECT_EQ(envelope.at("occurred_at"), "2024-05-03T13:20:00.25Z");
+  EXPECT_FALSE(nlohmann::json::parse(bodies.at(second)).contains("occurred_at"))
+      << "no occurred_at when the publisher gave none";
+
+  v1::GetEventRequest get;
+  get.set_id(first.event_id());
+  v1::Event event;
+  ASSERT_TRUE(suite_->registry().GetEvent(Admin().get(), get, &event).ok());
+  EXPECT_EQ(event.id(), first.event_id());
+  EXPECT_EQ(event.type(), "user.login");
+  EXPECT_EQ(event.project(), "mygame");
+  EXPECT_EQ(event.occurred_at().seconds(), 1714742400);
+  EXPECT_EQ(event.occurred_at().nanos(), 250000000);
+  EXPECT_EQ(event.create_time().seconds(), envelope.at("created").get<int64_t>());
+  EXPECT_EQ(event.data_json(), data) << "the payload byte for byte";
+  get.set_id(second);
+  ASSERT_TRUE(suite_->registry().GetEvent(Admin().get(), get, &event).ok());
+  EXPECT_FALSE(event.has_occurred_at());
+
+  // Other orgs, unknown and malformed ids.
+  std::string other = suite_->MintToken("globex", "admin");
+  v1::Event ignored;
+  get.set_id(first.event_id());
+  EXPECT_EQ(
+      suite_->registry().GetEvent(ServiceHarness::Context(other).get(), get, &ignored).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  get.set_id("00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(suite_->registry().GetEvent(Admin().get(), get, &ignored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  get.set_id("not-a-uuid");
+  EXPECT_EQ(suite_->registry().GetEvent(Admin().get(), get, &ignored).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // GetDelivery: the signed bytes sent (the first 1 KiB) and the headers,
+  // the custom header's value redacted, no signatures.
+  v1::ListDeliveriesResponse listed = List(endpoint);
+  ASSERT_EQ(listed.deliveries_size(), 2);
+  for (const v1::Delivery& summary : listed.deliveries()) {
+    v1::Delivery d = Get(summary.id());
+    ASSERT_EQ(d.attempts_size(), 1);
+    const std::string& sent = bodies.at(d.event_id());
+    EXPECT_EQ(d.attempts(0).request_body(), sent.substr(0, 1024));
+    EXPECT_EQ(d.attempts(0).request_headers().at("authorization"), "[redacted]");
+    EXPECT_EQ(d.attempts(0).request_headers().at("content-type"), "application/json");
+    EXPECT_EQ(d.attempts(0).request_headers().count("webhook-signature"), 0u);
+    EXPECT_FALSE(absl::StrContains(d.DebugString(), "siem-sekrit-4471"));
+  }
 }
 
 }  // namespace
