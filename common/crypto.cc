@@ -12,8 +12,7 @@ namespace argus {
 
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                 static_cast<int>(n)) != 1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
     std::abort();
   }
   return out;

@@ -22,9 +22,7 @@ bool IsValidEventTypeName(absl::string_view name) {
   return words >= 2;
 }
 
-absl::string_view EventCategory(absl::string_view type) {
-  return type.substr(0, type.find('.'));
-}
+absl::string_view EventCategory(absl::string_view type) { return type.substr(0, type.find('.')); }
 
 bool EventTypeMatches(absl::string_view pattern, absl::string_view type) {
   if (absl::EndsWith(pattern, ".*")) {
@@ -55,14 +53,14 @@ absl::Status ValidateSubscriptions(const std::vector<std::string>& patterns,
     // "user.*" is well formed when "user.x" would be a type name.
     bool well_formed = IsValidEventTypeName(is_pattern ? absl::StrCat(name, ".x") : p);
     if (!well_formed) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "event_types: \"", p, "\" is not an event type or \"category.*\" pattern"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("event_types: \"", p, "\" is not an event type or \"category.*\" pattern"));
     }
     bool matches = std::any_of(catalog.begin(), catalog.end(),
                                [&p](const std::string& t) { return EventTypeMatches(p, t); });
     if (!matches) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "event_types: unknown event type \"", p, "\"; see ListEventTypes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("event_types: unknown event type \"", p, "\"; see ListEventTypes"));
     }
   }
   return absl::OkStatus();

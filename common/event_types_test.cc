@@ -8,8 +8,8 @@ namespace argus {
 namespace {
 
 const std::vector<std::string> kCatalog = {"user.login", "user.created",
-                                           "billing.subscription.updated",
-                                           "billing.payment_failed", "session.created"};
+                                           "billing.subscription.updated", "billing.payment_failed",
+                                           "session.created"};
 
 TEST(EventTypesTest, Names) {
   EXPECT_TRUE(IsValidEventTypeName("user.login"));

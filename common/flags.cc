@@ -7,10 +7,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/build_info.h"
 #include "common/log.h"
 
 ABSL_FLAG(std::string, database_url, "",
@@ -34,6 +36,27 @@ namespace argus {
 
 std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage) {
   absl::SetProgramUsageMessage(usage);
+  // --help lists our flags (those of services/ and common/, not Abseil's or
+  // gRPC's; --helpfull has every one); --version names the build.
+  absl::FlagsUsageConfig config;
+  // (Called with the names normalize_filename returns.)
+  auto ours = [](absl::string_view file) {
+    return absl::StartsWith(file, "services/") || absl::StartsWith(file, "common/");
+  };
+  config.contains_help_flags = ours;
+  config.contains_helpshort_flags = ours;
+  config.normalize_filename = [](absl::string_view file) -> std::string {
+    for (absl::string_view root : {"/services/", "/common/"}) {
+      if (size_t at = file.find(root); at != absl::string_view::npos) {
+        return std::string(file.substr(at + 1));
+      }
+    }
+    return std::string(file);
+  };
+  std::string program = argc > 0 ? argv[0] : "argus";
+  program = program.substr(program.rfind('/') + 1);
+  config.version_string = [program] { return VersionLine(program) + "\n"; };
+  absl::SetFlagsUsageConfig(config);
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     std::string env_name = absl::StrCat("ARGUS_", absl::AsciiStrToUpper(name));
     const char* value = std::getenv(env_name.c_str());

@@ -23,12 +23,10 @@ class GrpcServerMetrics {
 
   // An interceptor factory for ServerBuilder that records into this object,
   // which must outlive the server.
-  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-  MakeInterceptorFactory();
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeInterceptorFactory();
 
   // Records one finished call. `full_method` is "/pkg.Service/Method".
-  void Record(absl::string_view full_method, grpc::StatusCode code,
-              double seconds);
+  void Record(absl::string_view full_method, grpc::StatusCode code, double seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& handled_;

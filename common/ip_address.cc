@@ -72,8 +72,8 @@ constexpr V4Range kV4Ranges[] = {
 };
 
 uint32_t V4Value(const IpAddress& a) {
-  return (uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) |
-         (uint32_t{a.bytes[2]} << 8) | uint32_t{a.bytes[3]};
+  return (uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) | (uint32_t{a.bytes[2]} << 8) |
+         uint32_t{a.bytes[3]};
 }
 
 IpAddress V4At(const IpAddress& v6, int offset) {
@@ -222,8 +222,8 @@ absl::StatusOr<Cidr> ParseCidr(absl::string_view text) {
     if (inet_pton(AF_INET, s.c_str(), &strict) == 1) base = ParseIpv4Loose(s);
   }
   int max_len = base && base->is_v4 ? 32 : 128;
-  if (!base || !absl::SimpleAtoi(parts.second, &cidr.prefix_length) ||
-      cidr.prefix_length < 0 || cidr.prefix_length > max_len) {
+  if (!base || !absl::SimpleAtoi(parts.second, &cidr.prefix_length) || cidr.prefix_length < 0 ||
+      cidr.prefix_length > max_len) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid CIDR \"", text, "\": want e.g. 127.0.0.0/8 or ::1/128"));
   }

@@ -24,8 +24,7 @@ std::string ClassifyV6(absl::string_view text) {
 TEST(ParseIpv4LooseTest, ReadsEveryInetAtonForm) {
   const IpAddress loopback = IpAddress::V4(0x7f000001);
   for (const char* form : {"127.0.0.1", "127.1", "127.0.1", "2130706433", "0x7f000001",
-                           "0x7f.0.0.1", "0177.0.0.1", "0177.0.0.01", "0x7F.1",
-                           "017700000001"}) {
+                           "0x7f.0.0.1", "0177.0.0.1", "0177.0.0.01", "0x7F.1", "017700000001"}) {
     std::optional<IpAddress> a = ParseIpv4Loose(form);
     ASSERT_TRUE(a.has_value()) << form;
     EXPECT_EQ(*a, loopback) << form;
@@ -33,8 +32,8 @@ TEST(ParseIpv4LooseTest, ReadsEveryInetAtonForm) {
 }
 
 TEST(ParseIpv4LooseTest, RejectsWhatIsNotAnAddress) {
-  for (const char* form : {"", "1.2.3.4.5", "256.0.0.1", "1.2.3.256", "08.0.0.1",
-                           "0x1g.0.0.1", "1..2", "4294967296", "example.com", "1.2.65536"}) {
+  for (const char* form : {"", "1.2.3.4.5", "256.0.0.1", "1.2.3.256", "08.0.0.1", "0x1g.0.0.1",
+                           "1..2", "4294967296", "example.com", "1.2.65536"}) {
     EXPECT_FALSE(ParseIpv4Loose(form).has_value()) << form;
   }
 }
@@ -65,14 +64,13 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"172.16.0.1", "private"}, Case{"172.31.255.255", "private"},
                       Case{"192.168.1.1", "private"}, Case{"169.254.169.254", "link-local"},
                       Case{"100.64.0.1", "carrier-grade NAT"},
-                      Case{"100.127.255.255", "carrier-grade NAT"},
-                      Case{"192.0.0.170", "IETF"}, Case{"192.0.2.1", "documentation"},
-                      Case{"198.18.0.1", "benchmarking"}, Case{"198.51.100.7", "documentation"},
-                      Case{"203.0.113.9", "documentation"}, Case{"224.0.0.1", "multicast"},
-                      Case{"239.255.255.250", "multicast"}, Case{"240.0.0.1", "reserved"},
-                      Case{"255.255.255.255", "reserved"}, Case{"8.8.8.8", ""},
-                      Case{"1.1.1.1", ""}, Case{"172.32.0.1", ""}, Case{"100.128.0.1", ""},
-                      Case{"93.184.216.34", ""}));
+                      Case{"100.127.255.255", "carrier-grade NAT"}, Case{"192.0.0.170", "IETF"},
+                      Case{"192.0.2.1", "documentation"}, Case{"198.18.0.1", "benchmarking"},
+                      Case{"198.51.100.7", "documentation"}, Case{"203.0.113.9", "documentation"},
+                      Case{"224.0.0.1", "multicast"}, Case{"239.255.255.250", "multicast"},
+                      Case{"240.0.0.1", "reserved"}, Case{"255.255.255.255", "reserved"},
+                      Case{"8.8.8.8", ""}, Case{"1.1.1.1", ""}, Case{"172.32.0.1", ""},
+                      Case{"100.128.0.1", ""}, Case{"93.184.216.34", ""}));
 
 class Ipv6RangeTest : public ::testing::TestWithParam<Case> {};
 
@@ -89,20 +87,19 @@ TEST_P(Ipv6RangeTest, Classifies) {
 INSTANTIATE_TEST_SUITE_P(
     Forms, Ipv6RangeTest,
     ::testing::Values(
-        Case{"::1", "loopback"}, Case{"::", "unspecified"},
-        Case{"0:0:0:0:0:0:0:1", "loopback"}, Case{"::ffff:127.0.0.1", "IPv4-mapped"},
-        Case{"::ffff:7f00:1", "loopback"}, Case{"::ffff:169.254.169.254", "link-local"},
-        Case{"::ffff:10.0.0.1", "private"}, Case{"::127.0.0.1", "IPv4-compatible"},
-        Case{"::ffff:0:127.0.0.1", "IPv4-translated"}, Case{"64:ff9b::7f00:1", "NAT64"},
-        Case{"64:ff9b::a9fe:a9fe", "link-local"}, Case{"64:ff9b:1::1", "local-use NAT64"},
-        Case{"2002:7f00:1::", "6to4"}, Case{"2002:c0a8:101::1", "private"},
-        Case{"2001:0:4136:e378::1", "Teredo"}, Case{"2001:db8::1", "documentation"},
-        Case{"fc00::1", "unique local"}, Case{"fd12:3456::1", "unique local"},
-        Case{"fe80::1", "link-local"}, Case{"febf::1", "link-local"},
-        Case{"fec0::1", "site-local"}, Case{"ff02::1", "multicast"},
-        Case{"100::1", "discard"}, Case{"4000::1", "unallocated"},
-        Case{"2606:4700:4700::1111", ""}, Case{"2001:4860:4860::8888", ""},
-        Case{"::ffff:8.8.8.8", ""}, Case{"64:ff9b::808:808", ""}));
+        Case{"::1", "loopback"}, Case{"::", "unspecified"}, Case{"0:0:0:0:0:0:0:1", "loopback"},
+        Case{"::ffff:127.0.0.1", "IPv4-mapped"}, Case{"::ffff:7f00:1", "loopback"},
+        Case{"::ffff:169.254.169.254", "link-local"}, Case{"::ffff:10.0.0.1", "private"},
+        Case{"::127.0.0.1", "IPv4-compatible"}, Case{"::ffff:0:127.0.0.1", "IPv4-translated"},
+        Case{"64:ff9b::7f00:1", "NAT64"}, Case{"64:ff9b::a9fe:a9fe", "link-local"},
+        Case{"64:ff9b:1::1", "local-use NAT64"}, Case{"2002:7f00:1::", "6to4"},
+        Case{"2002:c0a8:101::1", "private"}, Case{"2001:0:4136:e378::1", "Teredo"},
+        Case{"2001:db8::1", "documentation"}, Case{"fc00::1", "unique local"},
+        Case{"fd12:3456::1", "unique local"}, Case{"fe80::1", "link-local"},
+        Case{"febf::1", "link-local"}, Case{"fec0::1", "site-local"}, Case{"ff02::1", "multicast"},
+        Case{"100::1", "discard"}, Case{"4000::1", "unallocated"}, Case{"2606:4700:4700::1111", ""},
+        Case{"2001:4860:4860::8888", ""}, Case{"::ffff:8.8.8.8", ""},
+        Case{"64:ff9b::808:808", ""}));
 
 TEST(FromSockaddrTest, ReadsBothFamilies) {
   sockaddr_in in{};

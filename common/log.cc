@@ -35,8 +35,7 @@ absl::string_view LevelName(LogLevel level) {
 bool NeedsQuotes(absl::string_view value) {
   if (value.empty()) return true;
   for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' ||
-        static_cast<unsigned char>(c) < 0x20) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
       return true;
     }
   }
@@ -84,11 +83,10 @@ void SetLogService(absl::string_view service) {
   ServiceName() = std::string(service);
 }
 
-std::string FormatLogLine(absl::string_view timestamp, LogLevel level,
-                          absl::string_view service, absl::string_view message,
-                          std::initializer_list<LogField> fields) {
-  std::string line = absl::StrCat("ts=", timestamp, " level=", LevelName(level),
-                                  " svc=", service, " msg=");
+std::string FormatLogLine(absl::string_view timestamp, LogLevel level, absl::string_view service,
+                          absl::string_view message, std::initializer_list<LogField> fields) {
+  std::string line =
+      absl::StrCat("ts=", timestamp, " level=", LevelName(level), " svc=", service, " msg=");
   AppendValue(line, message);
   for (const auto& [key, value] : fields) {
     absl::StrAppend(&line, " ", key, "=");
@@ -97,16 +95,15 @@ std::string FormatLogLine(absl::string_view timestamp, LogLevel level,
   return line;
 }
 
-void Log(LogLevel level, absl::string_view message,
-         std::initializer_list<LogField> fields) {
+void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields) {
   std::string service;
   {
     std::lock_guard<std::mutex> lock(ServiceMutex());
     service = ServiceName();
   }
-  std::string line = FormatLogLine(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      level, service, message, fields);
+  std::string line =
+      FormatLogLine(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+                    level, service, message, fields);
   line.push_back('\n');
   // One fwrite per line keeps lines whole when threads log at once.
   std::fwrite(line.data(), 1, line.size(), stderr);

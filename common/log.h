@@ -3,9 +3,9 @@
 
 #include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
-#include <utility>
 
 namespace argus {
 
@@ -20,26 +20,21 @@ using LogField = std::pair<absl::string_view, std::string>;
 // Sets the svc= value of every later line (the binary's name).
 void SetLogService(absl::string_view service);
 
-void Log(LogLevel level, absl::string_view message,
-         std::initializer_list<LogField> fields = {});
+void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields = {});
 
-inline void LogInfo(absl::string_view message,
-                    std::initializer_list<LogField> fields = {}) {
+inline void LogInfo(absl::string_view message, std::initializer_list<LogField> fields = {}) {
   Log(LogLevel::kInfo, message, fields);
 }
-inline void LogWarning(absl::string_view message,
-                       std::initializer_list<LogField> fields = {}) {
+inline void LogWarning(absl::string_view message, std::initializer_list<LogField> fields = {}) {
   Log(LogLevel::kWarning, message, fields);
 }
-inline void LogError(absl::string_view message,
-                     std::initializer_list<LogField> fields = {}) {
+inline void LogError(absl::string_view message, std::initializer_list<LogField> fields = {}) {
   Log(LogLevel::kError, message, fields);
 }
 
 // Renders one line without the trailing newline (exposed for tests).
-std::string FormatLogLine(absl::string_view timestamp, LogLevel level,
-                          absl::string_view service, absl::string_view message,
-                          std::initializer_list<LogField> fields);
+std::string FormatLogLine(absl::string_view timestamp, LogLevel level, absl::string_view service,
+                          absl::string_view message, std::initializer_list<LogField> fields);
 
 }  // namespace argus
 

@@ -33,8 +33,7 @@ absl::StatusOr<std::optional<PageCursor>> DecodePageToken(absl::string_view toke
 
 // page_size as AIP-158 has it: 0 → `default_size`, above `max_size` →
 // `max_size`, negative → INVALID_ARGUMENT.
-absl::StatusOr<int> EffectivePageSize(int requested, int default_size = 50,
-                                      int max_size = 100);
+absl::StatusOr<int> EffectivePageSize(int requested, int default_size = 50, int max_size = 100);
 
 }  // namespace argus
 

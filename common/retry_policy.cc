@@ -27,8 +27,7 @@ Decision DecideNext(const AttemptOutcome& o, int attempt,
     return {DeliveryVerdict::kFailed, absl::ZeroDuration()};
   }
   if (o.error.empty() && o.status_code == 410) {
-    return {DeliveryVerdict::kFailed, absl::ZeroDuration(), true,
-            "the receiver answered 410 Gone"};
+    return {DeliveryVerdict::kFailed, absl::ZeroDuration(), true, "the receiver answered 410 Gone"};
   }
   const std::vector<absl::Duration>& delays = schedule.empty() ? DefaultRetrySchedule() : schedule;
   if (attempt < 1 || attempt > static_cast<int>(delays.size())) {

@@ -19,8 +19,9 @@ inline constexpr absl::Duration kMaxRetryAfter = absl::Hours(1);
 
 // What one attempt came to.
 struct AttemptOutcome {
-  int status_code = 0;    // 0 when no HTTP answer arrived
-  std::string error;      // "" when an answer arrived; else timeout, dns, connect, tls, ssrf_blocked, network
+  int status_code = 0;  // 0 when no HTTP answer arrived
+  std::string
+      error;  // "" when an answer arrived; else timeout, dns, connect, tls, ssrf_blocked, network
   std::optional<absl::Duration> retry_after;  // from a 429/503 answer
 };
 
@@ -28,7 +29,7 @@ enum class DeliveryVerdict { kSucceeded, kRetry, kFailed };
 
 struct Decision {
   DeliveryVerdict verdict;
-  absl::Duration delay;          // kRetry: wait this long before the next attempt
+  absl::Duration delay;           // kRetry: wait this long before the next attempt
   bool disable_endpoint = false;  // 410 Gone
   std::string disable_reason;
 };

@@ -20,8 +20,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at  timestamptz NOT NULL DEFAULT now()
 ))sql";
 constexpr char kAppliedVersions[] = "SELECT version FROM schema_migrations";
-constexpr char kRecordVersion[] =
-    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)";
+constexpr char kRecordVersion[] = "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)";
 
 }  // namespace
 
@@ -54,8 +53,8 @@ absl::StatusOr<int> ApplyMigrations(const std::string& database_url,
       tx.exec0(std::string(m.sql));
       tx.exec_params0(kRecordVersion, m.version, std::string(m.name));
       tx.commit();
-      LogInfo("migration applied", {{"version", absl::StrCat(m.version)},
-                                     {"name", std::string(m.name)}});
+      LogInfo("migration applied",
+              {{"version", absl::StrCat(m.version)}, {"name", std::string(m.name)}});
       ++applied;
     }
     pqxx::nontransaction unlock(*conn);

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace argus {
 
@@ -20,8 +20,7 @@ class SecretBox {
   std::string Seal(absl::string_view plaintext, absl::string_view aad) const;
 
   // DATA_LOSS when the key is wrong or the data was tampered with.
-  absl::StatusOr<std::string> Open(absl::string_view sealed,
-                                   absl::string_view aad) const;
+  absl::StatusOr<std::string> Open(absl::string_view sealed, absl::string_view aad) const;
 
  private:
   explicit SecretBox(std::string key) : key_(std::move(key)) {}

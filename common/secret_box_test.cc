@@ -9,9 +9,7 @@
 namespace argus {
 namespace {
 
-SecretBox MakeBox() {
-  return *SecretBox::FromBase64Key(absl::Base64Escape(std::string(32, 'k')));
-}
+SecretBox MakeBox() { return *SecretBox::FromBase64Key(absl::Base64Escape(std::string(32, 'k'))); }
 
 TEST(SecretBoxTest, SealOpenRoundTrip) {
   SecretBox box = MakeBox();

@@ -13,13 +13,17 @@
 #include "common/grpc_metrics.h"
 #include "common/health_service.h"
 #include "common/log.h"
+#include "common/process_metrics.h"
 
 namespace argus {
 
 ServiceHost::ServiceHost(HostOptions options)
     : options_(std::move(options)),
       registry_(std::make_shared<prometheus::Registry>()),
-      rpc_metrics_(std::make_unique<GrpcServerMetrics>(*registry_)) {}
+      rpc_metrics_(std::make_unique<GrpcServerMetrics>(*registry_)),
+      process_metrics_(std::make_shared<ProcessMetrics>()) {
+  RegisterBuildInfo(*registry_);
+}
 
 ServiceHost::~ServiceHost() { Shutdown(absl::ZeroDuration()); }
 
@@ -106,6 +110,7 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
           std::vector<std::string>{"listening_ports", options_.metrics_listen, "num_threads", "8",
                                    "request_timeout_ms", "5000", "keep_alive_timeout_ms", "5000"});
       exposer_->RegisterCollectable(registry_);
+      exposer_->RegisterCollectable(process_metrics_);
     } catch (const std::exception& e) {
       return absl::UnavailableError(
           absl::StrCat("cannot serve metrics on ", options_.metrics_listen, ": ", e.what()));

@@ -23,6 +23,7 @@ class Registry;
 namespace argus {
 
 class GrpcServerMetrics;
+class ProcessMetrics;
 class HealthService;
 
 struct HostOptions {
@@ -61,7 +62,8 @@ class ServiceHost {
   ServiceHost(const ServiceHost&) = delete;
   ServiceHost& operator=(const ServiceHost&) = delete;
 
-  // Registry for the service's own metrics; scraped with the RPC metrics.
+  // Registry for the service's own metrics; scraped with the RPC metrics,
+  // argus_build_info and the process_* metrics.
   prometheus::Registry& metrics();
 
   struct Hosted {
@@ -100,6 +102,7 @@ class ServiceHost {
   std::thread prober_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<GrpcServerMetrics> rpc_metrics_;
+  std::shared_ptr<ProcessMetrics> process_metrics_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;

@@ -12,8 +12,8 @@ absl::StatusOr<std::string> StandardWebhookSignature(absl::string_view secret,
                                                      absl::string_view message_id,
                                                      int64_t unix_seconds, absl::string_view body) {
   std::string key;
-  if (!absl::StartsWith(secret, "whsec_") ||
-      !absl::Base64Unescape(secret.substr(6), &key) || key.empty()) {
+  if (!absl::StartsWith(secret, "whsec_") || !absl::Base64Unescape(secret.substr(6), &key) ||
+      key.empty()) {
     return absl::InvalidArgumentError("signing secret is not whsec_<base64>");
   }
   std::string signed_content = absl::StrCat(message_id, ".", unix_seconds, ".", body);
@@ -35,8 +35,8 @@ absl::StatusOr<SignatureHeaders> SignNative(absl::string_view body, absl::string
     if (!standard.ok()) return standard.status();
     absl::StrAppend(&h.argus_signature, ",v1=", HexEncode(HmacSha256(secret, timestamped)));
     absl::StrAppend(&h.webhook_signature, h.webhook_signature.empty() ? "" : " ", *standard);
-    absl::StrAppend(&h.x_argus_signature, h.x_argus_signature.empty() ? "" : ",", "sha256=",
-                    HexEncode(HmacSha256(secret, body)));
+    absl::StrAppend(&h.x_argus_signature, h.x_argus_signature.empty() ? "" : ",",
+                    "sha256=", HexEncode(HmacSha256(secret, body)));
   }
   return h;
 }

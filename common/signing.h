@@ -12,10 +12,9 @@ namespace argus {
 
 // The signature headers of a native delivery, over the exact body bytes sent,
 // one signature per live secret (more than one during a rotation):
-//   argus-signature:   t=<unix>,v1=<hex>[,v1=<hex>]        HMAC-SHA256("<t>.<body>"), key = secret string
-//   webhook-id:        <message id>
-//   webhook-timestamp: <unix>
-//   webhook-signature: v1,<base64>[ v1,<base64>]          Standard Webhooks: HMAC-SHA256("<id>.<t>.<body>"),
+//   argus-signature:   t=<unix>,v1=<hex>[,v1=<hex>]        HMAC-SHA256("<t>.<body>"), key = secret
+//   string webhook-id:        <message id> webhook-timestamp: <unix> webhook-signature:
+//   v1,<base64>[ v1,<base64>]          Standard Webhooks: HMAC-SHA256("<id>.<t>.<body>"),
 //                                                         key = base64-decoded part after "whsec_"
 //   x-argus-signature: sha256=<hex>[,sha256=<hex>]         HMAC-SHA256(body), key = secret string
 struct SignatureHeaders {

@@ -7,8 +7,7 @@ namespace argus {
 
 absl::Status ValidateSlug(absl::string_view field, absl::string_view value) {
   if (value.empty()) return absl::OkStatus();
-  bool ok = value.size() <= 64 &&
-            (absl::ascii_islower(value[0]) || absl::ascii_isdigit(value[0]));
+  bool ok = value.size() <= 64 && (absl::ascii_islower(value[0]) || absl::ascii_isdigit(value[0]));
   for (char c : value) {
     ok = ok && (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-');
   }

@@ -13,9 +13,7 @@ absl::Status Bad(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("url: ", why));
 }
 
-bool IsHostLabelChar(char c) {
-  return absl::ascii_isalnum(c) || c == '-' || c == '_';
-}
+bool IsHostLabelChar(char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_'; }
 
 // A host whose last label is numeric is an IPv4 address to every resolver
 // (WHATWG URL rules): "0x7f.1", "2130706433", "127.1".

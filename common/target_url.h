@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/ip_address.h"
 
 namespace argus {
@@ -17,10 +17,10 @@ inline constexpr size_t kMaxUrlLength = 2048;
 // A webhook target, parsed strictly: what we connect to is exactly what the
 // admin sees. The scheme and host are lower-cased, a trailing dot is dropped.
 struct TargetUrl {
-  std::string scheme;  // "https" or "http"
-  std::string host;    // name or IP text, IPv6 without brackets
-  int port = 0;        // explicit port, or 443/80
-  std::string path;    // path and query, at least "/"
+  std::string scheme;           // "https" or "http"
+  std::string host;             // name or IP text, IPv6 without brackets
+  int port = 0;                 // explicit port, or 443/80
+  std::string path;             // path and query, at least "/"
   std::optional<IpAddress> ip;  // set when host is an IP literal (any form)
 };
 

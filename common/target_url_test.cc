@@ -27,9 +27,9 @@ TEST(ParseTargetUrlTest, NormalizesHostSchemeAndPort) {
 }
 
 TEST(ParseTargetUrlTest, RecognisesEveryIpLiteralForm) {
-  for (const char* url : {"https://127.0.0.1/", "https://2130706433/", "https://0x7f.1/",
-                          "https://0177.0.0.1/", "https://127.1:8443/", "https://[::1]/",
-                          "https://[::ffff:127.0.0.1]:443/"}) {
+  for (const char* url :
+       {"https://127.0.0.1/", "https://2130706433/", "https://0x7f.1/", "https://0177.0.0.1/",
+        "https://127.1:8443/", "https://[::1]/", "https://[::ffff:127.0.0.1]:443/"}) {
     absl::StatusOr<TargetUrl> u = ParseTargetUrl(url);
     ASSERT_TRUE(u.ok()) << url << ": " << u.status();
     ASSERT_TRUE(u->ip.has_value()) << url;
@@ -42,21 +42,17 @@ TEST(ParseTargetUrlTest, RefusesMalformedWithAReason) {
     const char* url;
     const char* reason;
   };
-  for (const Bad& b : {Bad{"", "required"}, Bad{"example.com/hook", "absolute"},
-                       Bad{"ftp://example.com/", "scheme"},
-                       Bad{"https://user:pw@example.com/", "credentials"},
-                       Bad{"https://example.com@127.0.0.1/", "credentials"},
-                       Bad{"https://example.com/#frag", "fragment"},
-                       Bad{"https://exa mple.com/", "spaces"},
-                       Bad{"https://exämple.com/", "non-ASCII"},
-                       Bad{"https://example.com:0/", "port"},
-                       Bad{"https://example.com:99999/", "port"},
-                       Bad{"https://example.com:/", "port"},
-                       Bad{"https://example.com:+80/", "port"},
-                       Bad{"https://[::1/", "IPv6"}, Bad{"https://[fe80::1%25eth0]/", "zone"},
-                       Bad{"https://256.1.1.1/", "IPv4"}, Bad{"https://-bad-.com/", "host"},
-                       Bad{"https://a..b.com/", "host"}, Bad{"https:///path", "host"},
-                       Bad{"https://exa$mple.com/", "character"}}) {
+  for (const Bad& b :
+       {Bad{"", "required"}, Bad{"example.com/hook", "absolute"},
+        Bad{"ftp://example.com/", "scheme"}, Bad{"https://user:pw@example.com/", "credentials"},
+        Bad{"https://example.com@127.0.0.1/", "credentials"},
+        Bad{"https://example.com/#frag", "fragment"}, Bad{"https://exa mple.com/", "spaces"},
+        Bad{"https://exämple.com/", "non-ASCII"}, Bad{"https://example.com:0/", "port"},
+        Bad{"https://example.com:99999/", "port"}, Bad{"https://example.com:/", "port"},
+        Bad{"https://example.com:+80/", "port"}, Bad{"https://[::1/", "IPv6"},
+        Bad{"https://[fe80::1%25eth0]/", "zone"}, Bad{"https://256.1.1.1/", "IPv4"},
+        Bad{"https://-bad-.com/", "host"}, Bad{"https://a..b.com/", "host"},
+        Bad{"https:///path", "host"}, Bad{"https://exa$mple.com/", "character"}}) {
     absl::StatusOr<TargetUrl> u = ParseTargetUrl(b.url);
     ASSERT_FALSE(u.ok()) << b.url;
     EXPECT_EQ(u.status().code(), absl::StatusCode::kInvalidArgument) << b.url;
@@ -80,9 +76,9 @@ TEST(CheckTargetUrlTest, HttpsOnlyUnlessInsecure) {
 
 TEST(CheckTargetUrlTest, PrivateLiteralsRefusedUnlessAllowed) {
   TargetPolicy strict;
-  for (const char* url : {"https://10.0.0.1/", "https://169.254.169.254/latest/meta-data",
-                          "https://[fd00::1]/", "https://localhost/", "https://a.localhost/",
-                          "https://0/"}) {
+  for (const char* url :
+       {"https://10.0.0.1/", "https://169.254.169.254/latest/meta-data", "https://[fd00::1]/",
+        "https://localhost/", "https://a.localhost/", "https://0/"}) {
     absl::Status s = CheckTargetUrl(*ParseTargetUrl(url), strict);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << url;
     EXPECT_TRUE(absl::StrContains(s.message(), "public")) << url << ": " << s.message();
@@ -97,9 +93,8 @@ TEST(CheckConnectAddressTest, NamesTheRange) {
   absl::Status s = CheckConnectAddress(*ParseIpv6("::ffff:127.0.0.1"), TargetPolicy{});
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(absl::StrContains(s.message(), "loopback"));
-  EXPECT_TRUE(CheckConnectAddress(*ParseIpv4Loose("127.0.0.1"),
-                                  TargetPolicy{.allow_insecure = true})
-                  .ok());
+  EXPECT_TRUE(
+      CheckConnectAddress(*ParseIpv4Loose("127.0.0.1"), TargetPolicy{.allow_insecure = true}).ok());
 }
 
 }  // namespace

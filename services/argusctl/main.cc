@@ -36,7 +36,7 @@ namespace argus {
 namespace {
 
 constexpr char kUsage[] =
-    "argusctl: Argus Webhooks admin tool.\n"
+    "Argus Webhooks admin tool.\n"
     "  argusctl migrate                                     apply database migrations\n"
     "  argusctl token create --org ORG --scope admin|publish  print a new API token\n"
     "  argusctl token create --scope operator               print a new operator token\n"

@@ -66,7 +66,7 @@ absl::Status RunServer() {
 
 int main(int argc, char** argv) {
   return argus::ServiceMain(argc, argv, "debouncer",
-                            "debouncer: test-session rollups for Argus Webhooks. "
+                            "test-session rollups for Argus Webhooks. "
                             "See README.md for flags and environment.",
                             argus::RunServer);
 }

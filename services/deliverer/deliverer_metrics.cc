@@ -33,7 +33,8 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
       queue_depth_(
           prometheus::BuildGauge()
               .Name("argus_webhook_queue_depth")
-              .Help("Deliveries waiting (pending) or being sent (in_flight), all replicas.")
+              .Help("Deliveries waiting (pending) or being sent (in_flight), all replicas; "
+                    "exported by one replica at a time.")
               .Register(r)),
       inflight_(prometheus::BuildGauge()
                     .Name("argus_webhook_inflight")
@@ -42,9 +43,9 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
                     .Add({})),
       oldest_due_(prometheus::BuildGauge()
                       .Name("argus_webhook_oldest_due_seconds")
-                      .Help("Age of the oldest due delivery not yet claimed.")
-                      .Register(r)
-                      .Add({})),
+                      .Help("Age of the oldest due delivery not yet claimed; exported by "
+                            "one replica at a time.")
+                      .Register(r)),
       endpoints_disabled_(prometheus::BuildCounter()
                               .Name("argus_webhook_endpoints_disabled_total")
                               .Help("Endpoints this replica disabled (410 Gone or no success).")
@@ -57,7 +58,17 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
                                        "batch), body_dropped (recorded without the response "
                                        "body), dropped (not recordable at all; its lease "
                                        "expires).")
-                                 .Register(r)) {
+                                 .Register(r)),
+      failing_endpoints_(prometheus::BuildGauge()
+                             .Name("argus_webhook_failing_endpoints")
+                             .Help("Enabled endpoints whose last 3+ attempts all failed, by org; "
+                                   "exported by one replica at a time.")
+                             .Register(r)),
+      claim_errors_(prometheus::BuildCounter()
+                        .Name("argus_webhook_claim_errors_total")
+                        .Help("Claims of due deliveries that failed (database errors).")
+                        .Register(r)
+                        .Add({})) {
   for (const char* result :
        {"success", "http_error", "timeout", "network", "dns", "tls", "ssrf_blocked", "poison"}) {
     for (const char* format : {"native", "slack", "discord"}) {
@@ -70,7 +81,6 @@ DelivererMetrics::DelivererMetrics(prometheus::Registry& r)
   for (const char* reason : {"transient", "row", "body_dropped", "dropped"}) {
     result_write_failures_.Add({{"reason", reason}});
   }
-  QueueDepth(0, 0, 0);
 }
 
 void DelivererMetrics::ResultWriteFailed(const std::string& reason) {
@@ -92,7 +102,33 @@ void DelivererMetrics::EndToEnd(double seconds) { end_to_end_seconds_.Observe(se
 void DelivererMetrics::QueueDepth(double pending, double in_flight, double oldest_due_seconds) {
   queue_depth_.Add({{"state", "pending"}}).Set(pending);
   queue_depth_.Add({{"state", "in_flight"}}).Set(in_flight);
-  oldest_due_.Set(oldest_due_seconds);
+  oldest_due_.Add({}).Set(oldest_due_seconds);
+}
+
+void DelivererMetrics::FailingEndpoints(const std::map<std::string, int64_t>& by_org) {
+  for (auto it = failing_orgs_.begin(); it != failing_orgs_.end();) {
+    if (by_org.count(*it) == 0) {
+      failing_endpoints_.Remove(&failing_endpoints_.Add({{"org", *it}}));
+      it = failing_orgs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [org, n] : by_org) {
+    failing_endpoints_.Add({{"org", org}}).Set(static_cast<double>(n));
+    failing_orgs_.insert(org);
+  }
+}
+
+void DelivererMetrics::ClaimFailed() { claim_errors_.Increment(); }
+
+void DelivererMetrics::NoQueueDepth() {
+  FailingEndpoints({});
+  for (const char* state : {"pending", "in_flight"}) {
+    prometheus::Gauge& g = queue_depth_.Add({{"state", state}});
+    queue_depth_.Remove(&g);
+  }
+  oldest_due_.Remove(&oldest_due_.Add({}));
 }
 
 void DelivererMetrics::InFlight(double n) { inflight_.Set(n); }

@@ -195,6 +195,17 @@ SELECT (SELECT count(*) FROM deliveries WHERE state = 1 AND next_attempt_at <= n
          SELECT min(next_attempt_at) FROM deliveries
          WHERE state = 1 AND next_attempt_at <= now())), 0))sql";
 
+// Takes or renews the queue reporter lease ($1 the replica, $2 its length).
+constexpr char kRenewReporter[] = R"sql(
+UPDATE queue_reporter SET owner = $1, expires_at = now() + $2 * interval '1 millisecond'
+WHERE id = 1 AND (owner = $1 OR expires_at < now())
+RETURNING 1)sql";
+
+constexpr char kFailingEndpoints[] = R"sql(
+SELECT o.slug, count(*) FROM endpoints e JOIN orgs o ON o.id = e.org_id
+WHERE e.state = 1 AND e.deleted_at IS NULL AND e.consecutive_failures >= $1
+GROUP BY o.slug)sql";
+
 std::string UuidArray(const std::vector<std::string>& ids) {
   return absl::StrCat("{", absl::StrJoin(ids, ","), "}");  // UUIDs need no quoting
 }
@@ -363,15 +374,25 @@ absl::Status DeliveryStore::Defer(const std::string& endpoint_id, absl::Duration
   });
 }
 
-absl::StatusOr<QueueStats> DeliveryStore::Stats() {
+absl::StatusOr<QueueStats> DeliveryStore::Stats(const std::string& replica,
+                                                absl::Duration reporter_lease) {
   QueueStats s;
   absl::Status status = pool_->Run("queue_stats", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    pqxx::work tx(c);
+    tx.exec0("SET LOCAL synchronous_commit = off");
+    s.reporter =
+        !tx.exec_params(kRenewReporter, replica, absl::ToInt64Milliseconds(reporter_lease)).empty();
     pqxx::row row = tx.exec1(kStats);
     s.pending_due = row[0].as<int64_t>();
     s.pending_later = row[1].as<int64_t>();
     s.in_flight = row[2].as<int64_t>();
     s.oldest_due_age = absl::Seconds(row[3].as<double>());
+    if (s.reporter) {
+      for (const auto& r : tx.exec_params(kFailingEndpoints, kFailingAfter)) {
+        s.failing_endpoints_by_org[r[0].as<std::string>()] = r[1].as<int64_t>();
+      }
+    }
+    tx.commit();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

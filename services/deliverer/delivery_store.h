@@ -34,11 +34,20 @@ struct ClaimedDelivery {
   absl::Time claimed_at;                    // this replica's clock, taken before the claim ran
 };
 
+// An endpoint counts as failing (argus_webhook_failing_endpoints) after
+// this many failed attempts in a row.
+inline constexpr int kFailingAfter = 3;
+
 struct QueueStats {
   int64_t pending_due = 0;    // pending and due now
   int64_t pending_later = 0;  // pending, waiting for a retry time
   int64_t in_flight = 0;
   absl::Duration oldest_due_age;  // of the oldest pending delivery that is due
+  // This replica holds the queue reporter lease: it alone exports the depth.
+  bool reporter = false;
+  // Reporter only: per org slug, its enabled endpoints whose last
+  // kFailingAfter attempts or more all failed.
+  std::map<std::string, int64_t> failing_endpoints_by_org;
 };
 
 // What ExpireLeases did.
@@ -101,7 +110,9 @@ class DeliveryStore {
   // otherwise scan past while the endpoint is saturated. Not an attempt.
   absl::Status Defer(const std::string& endpoint_id, absl::Duration delay);
 
-  absl::StatusOr<QueueStats> Stats();
+  // Also takes or renews the queue reporter lease for `replica` (held for
+  // `reporter_lease` past each call; another replica takes it once expired).
+  absl::StatusOr<QueueStats> Stats(const std::string& replica, absl::Duration reporter_lease);
 
  private:
   PgPool* pool_;

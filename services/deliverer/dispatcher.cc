@@ -222,6 +222,7 @@ void Dispatcher::ClaimMore(absl::Time now) {
       store_->Claim(options_.replica_id, limit, options_.lease, saturated);
   if (!claimed.ok()) {
     LogWarning("claim failed", {{"error", std::string(claimed.status().message())}});
+    metrics_->ClaimFailed();
     return;
   }
   // A full batch means more is probably due: claim again right away.
@@ -435,11 +436,17 @@ void Dispatcher::Periodic(absl::Time now) {
   }
   if (now >= next_stats_) {
     next_stats_ = now + absl::Seconds(2);
-    absl::StatusOr<QueueStats> stats = store_->Stats();
+    // Five passes' worth: a reporter that stops is replaced within 10 s.
+    absl::StatusOr<QueueStats> stats = store_->Stats(options_.replica_id, absl::Seconds(10));
     if (stats.ok()) {
-      metrics_->QueueDepth(static_cast<double>(stats->pending_due + stats->pending_later),
-                           static_cast<double>(stats->in_flight),
-                           absl::ToDoubleSeconds(stats->oldest_due_age));
+      if (stats->reporter) {
+        metrics_->QueueDepth(static_cast<double>(stats->pending_due + stats->pending_later),
+                             static_cast<double>(stats->in_flight),
+                             absl::ToDoubleSeconds(stats->oldest_due_age));
+        metrics_->FailingEndpoints(stats->failing_endpoints_by_org);
+      } else {
+        metrics_->NoQueueDepth();
+      }
       std::lock_guard<std::mutex> lock(mu_);
       status_.lag = stats->oldest_due_age;
     }

@@ -121,7 +121,7 @@ absl::Status RunServer() {
 
 int main(int argc, char** argv) {
   return argus::ServiceMain(argc, argv, "deliverer",
-                            "deliverer: sends Argus Webhooks deliveries. "
+                            "sends Argus Webhooks deliveries. "
                             "See README.md for flags and environment.",
                             argus::RunServer);
 }

@@ -64,7 +64,7 @@ absl::Status RunServer() {
 
 int main(int argc, char** argv) {
   return argus::ServiceMain(argc, argv, "endpoint-registry",
-                            "endpoint-registry: the Argus Webhooks admin API. "
+                            "the Argus Webhooks admin API. "
                             "See README.md for flags and environment.",
                             argus::RunServer);
 }

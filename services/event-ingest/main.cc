@@ -70,7 +70,7 @@ absl::Status RunServer() {
 
 int main(int argc, char** argv) {
   return argus::ServiceMain(argc, argv, "event-ingest",
-                            "event-ingest: Publish events to Argus Webhooks. "
+                            "Publish events to Argus Webhooks. "
                             "See README.md for flags and environment.",
                             argus::RunServer);
 }

@@ -1,16 +1,18 @@
 // A real Prometheus (Debian's package) scrapes the real services on
 // loopback: the dashboard's own success-rate query returns what the traffic
-// was, and every metric the dashboard and the alert rules use exists.
+// was, every metric the dashboard and the alert rules use exists, every
+// service exports its build and process metrics, and the queue depth comes
+// from one deliverer replica at a time.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -37,9 +39,9 @@ class ObservabilityTest : public E2eTest {
   void StartPrometheus() {
     char tmpl[] = "/tmp/argus-promXXXXXX";
     dir_ = mkdtemp(tmpl);
-    std::string config = absl::StrCat(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n", "rule_files: [\"", Root(),
-        "/deploy/prometheus/alerts.yml\"]\nscrape_configs:\n");
+    std::string config =
+        absl::StrCat("global: {scrape_interval: 1s, evaluation_interval: 1s}\n", "rule_files: [\"",
+                     Root(), "/deploy/prometheus/alerts.yml\"]\nscrape_configs:\n");
     std::map<std::string, std::vector<int>> jobs;
     for (const auto& [job, port] : suite_->MetricsTargets()) jobs[job].push_back(port);
     for (const auto& [job, ports] : jobs) {
@@ -51,10 +53,10 @@ class ObservabilityTest : public E2eTest {
     }
     std::ofstream(dir_ + "/prometheus.yml") << config;
     port_ = testing::FreeTcpPort();
-    prometheus_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        "/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-        "--storage.tsdb.path=" + dir_ + "/data",
-        absl::StrCat("--web.listen-address=127.0.0.1:", port_)});
+    prometheus_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
+                                 "--storage.tsdb.path=" + dir_ + "/data",
+                                 absl::StrCat("--web.listen-address=127.0.0.1:", port_)});
   }
 
   void TearDown() override {
@@ -83,44 +85,78 @@ TEST_F(ObservabilityTest, DashboardQueryReturnsTheSuccessRateAndEveryMetricExist
   StartSuite(/*deliverers=*/1, {}, /*debouncers=*/1);
   StartPrometheus();
   Json dashboard = Json::parse(ReadFile(Root() + "/deploy/grafana/dashboards/argus-webhooks.json"));
+  // Importable into any Grafana: the data source is a variable, not a uid.
+  std::set<std::string> variables;
+  for (const Json& v : dashboard["templating"]["list"]) variables.insert(v["name"]);
+  EXPECT_EQ(variables, (std::set<std::string>{"datasource", "org", "replica"}));
   std::string success_rate;
   std::string all_queries;
   for (const Json& panel : dashboard["panels"]) {
+    EXPECT_EQ(panel["datasource"]["uid"], "${datasource}") << panel["title"];
     for (const Json& target : panel["targets"]) {
-      all_queries += target["expr"].get<std::string>() + "\n";
-      if (panel["title"] == "Delivery success rate") success_rate = target["expr"];
+      // The variables at "All", as Grafana sends them.
+      std::string expr = std::regex_replace(target["expr"].get<std::string>(),
+                                            std::regex(R"(\$(org|replica)\b)"), ".*");
+      all_queries += expr + "\n";
+      if (panel["title"] == "Delivery success rate") success_rate = expr;
     }
   }
   ASSERT_FALSE(success_rate.empty());
 
   // Traffic only after Prometheus holds a sample of every target, so the
   // counters' increase falls inside its window.
-  ASSERT_TRUE(WaitUntil([&] {
-    std::optional<double> up = Query("count(up == 1)");
-    std::optional<double> seen = Query("count(argus_webhook_delivery_attempts_total)");
-    return up && *up == suite_->MetricsTargets().size() && seen && *seen > 0;
-  }, absl::Seconds(30)));
-  // 6 successful attempts and 2 failed ones: a success rate of 75%.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::optional<double> up = Query("count(up == 1)");
+        std::optional<double> seen = Query("count(argus_webhook_delivery_attempts_total)");
+        return up && *up == suite_->MetricsTargets().size() && seen && *seen > 0;
+      },
+      absl::Seconds(30)));
+  // 9 successful attempts and 3 failed ones: a success rate of 75%, and
+  // an endpoint failing 3 times in a row (argus_webhook_failing_endpoints).
   receiver_.Script("/bad", {{.status = 500}});
   CreateEndpoint(receiver_.Url("/good"), {"user.*"});
   CreateEndpoint(receiver_.Url("/bad"), {"mfa.*"}, {});
-  for (int i = 0; i < 6; ++i) Publish("user.login");
-  for (int i = 0; i < 2; ++i) Publish("mfa.enabled");
-  ASSERT_TRUE(WaitUntil([&] { return Sql("SELECT count(*) FROM delivery_attempts") == "8"; },
+  for (int i = 0; i < 9; ++i) Publish("user.login");
+  for (int i = 0; i < 3; ++i) Publish("mfa.enabled");
+  ASSERT_TRUE(WaitUntil([&] { return Sql("SELECT count(*) FROM delivery_attempts") == "12"; },
                         absl::Seconds(20)));
   std::optional<double> rate;
-  ASSERT_TRUE(WaitUntil([&] {
-    rate = Query(success_rate);
-    return rate && std::abs(*rate - 0.75) < 0.01;
-  }, absl::Seconds(40))) << "last value: " << (rate ? absl::StrCat(*rate) : "none");
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        rate = Query(success_rate);
+        return rate && std::abs(*rate - 0.75) < 0.01;
+      },
+      absl::Seconds(40)))
+      << "last value: " << (rate ? absl::StrCat(*rate) : "none");
 
-  // Every metric named by the dashboard and the alert rules is in a live scrape.
+  // Every metric named by the dashboard and the alert rules is in a live
+  // scrape (failing_endpoints once the reporter has counted /bad), and every
+  // service says what build it runs and how the process is doing.
+  std::optional<double> failing;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        failing = Query("sum(argus_webhook_failing_endpoints{org=\"acme\"})");
+        return failing && *failing == 1;
+      },
+      absl::Seconds(20)));
   std::string scrapes;
   for (const auto& [job, port] : suite_->MetricsTargets()) {
     httplib::Client client("127.0.0.1", port);
     auto res = client.Get("/metrics");
     ASSERT_TRUE(res) << job;
     scrapes += res->body;
+    EXPECT_TRUE(std::regex_search(
+        res->body,
+        std::regex(
+            R"(\nargus_build_info\{(commit="[^"]+",version="[^"]+"|version="[^"]+",commit="[^"]+")\} 1\n)")))
+        << job;
+    for (const char* process : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                                "process_virtual_memory_bytes", "process_start_time_seconds",
+                                "process_open_fds", "process_max_fds"}) {
+      EXPECT_TRUE(absl::StrContains(res->body, absl::StrCat("\n", process, " ")))
+          << job << " " << process;
+    }
   }
   std::string rules = ReadFile(Root() + "/deploy/prometheus/alerts.yml");
   std::set<std::string> names;
@@ -139,7 +175,42 @@ TEST_F(ObservabilityTest, DashboardQueryReturnsTheSuccessRateAndEveryMetricExist
   httplib::Client client("127.0.0.1", port_);
   auto rules_api = client.Get("/api/v1/rules");
   ASSERT_TRUE(rules_api);
-  EXPECT_TRUE(absl::StrContains(rules_api->body, "ArgusDeliverySuccessRateLow"));
+  EXPECT_TRUE(absl::StrContains(rules_api->body, "ArgusCustomerEndpointsFailing"));
+  EXPECT_TRUE(absl::StrContains(rules_api->body, "ArgusNoDelivererUp"));
+}
+
+TEST_F(ObservabilityTest, QueueDepthComesFromOneReplicaSoASumIsRight) {
+  StartSuite(/*deliverers=*/2);
+  // 7 deliveries whose first attempt failed, retried in an hour: a steady
+  // depth of 7 pending.
+  receiver_.Script("/later", std::vector<testing::Reply>(7, {.status = 500}));
+  CreateEndpoint(receiver_.Url("/later"), {"user.*"}, {"3600s"});
+  for (int i = 0; i < 7; ++i) Publish("user.login");
+  ASSERT_TRUE(WaitUntil([&] { return Sql("SELECT count(*) FROM delivery_attempts") == "7"; },
+                        absl::Seconds(15)));
+  const std::string kPending = "argus_webhook_queue_depth{state=\"pending\"} ";
+  auto reporters = [&] {
+    std::vector<int> out;
+    for (int i = 0; i < 2; ++i) {
+      std::string m = suite_->DelivererMetrics(i);
+      if (absl::StrContains(m, kPending)) out.push_back(i);
+    }
+    return out;
+  };
+  // Exactly one replica exports the depth, and it is the whole queue's.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::vector<int> r = reporters();
+        return r.size() == 1 && absl::StrContains(suite_->DelivererMetrics(r[0]), kPending + "7\n");
+      },
+      absl::Seconds(15)));
+  int reporter = reporters().at(0);
+  // When that replica dies, the other takes over (the lease is 10 s).
+  suite_->deliverer(reporter).Signal(SIGKILL);
+  int other = 1 - reporter;
+  EXPECT_TRUE(WaitUntil(
+      [&] { return absl::StrContains(suite_->DelivererMetrics(other), kPending + "7\n"); },
+      absl::Seconds(30)));
 }
 
 }  // namespace

@@ -126,10 +126,10 @@ TEST_F(WalkthroughTest, CreateListUpdatePauseResumeDelete) {
   EXPECT_EQ(listed["endpoints"][0]["id"], id);
   EXPECT_FALSE(listed.contains("signingSecret"));
 
-  nlohmann::json updated = Call(
-      "UpdateEndpoint",
-      absl::StrCat(R"({"endpoint": {"id": ")", id,
-                   R"json(", "label": "SOC SIEM (prod)"}, "updateMask": "label"})json"));
+  nlohmann::json updated =
+      Call("UpdateEndpoint",
+           absl::StrCat(R"({"endpoint": {"id": ")", id,
+                        R"json(", "label": "SOC SIEM (prod)"}, "updateMask": "label"})json"));
   EXPECT_EQ(updated["label"], "SOC SIEM (prod)");
 
   EXPECT_EQ(Call("PauseEndpoint", absl::StrCat(R"({"id": ")", id, R"("})"))["state"], "PAUSED");
@@ -141,8 +141,9 @@ TEST_F(WalkthroughTest, CreateListUpdatePauseResumeDelete) {
   EXPECT_EQ(gone.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(gone.err, "Code: NotFound")) << gone.err;
 
-  CommandResult bad = Grpcurl({"argus.webhooks.v1.EndpointRegistry/CreateEndpoint"},
-                              R"({"label": "x", "url": "http://example.com/", "eventTypes": ["user.*"]})");
+  CommandResult bad =
+      Grpcurl({"argus.webhooks.v1.EndpointRegistry/CreateEndpoint"},
+              R"({"label": "x", "url": "http://example.com/", "eventTypes": ["user.*"]})");
   EXPECT_TRUE(absl::StrContains(bad.err, "Code: InvalidArgument")) << bad.err;
   EXPECT_TRUE(absl::StrContains(bad.err, "https")) << bad.err;
 
@@ -177,9 +178,31 @@ TEST_F(WalkthroughTest, PublishFansOutToTheSubscribedEndpoint) {
   EXPECT_EQ(duplicate["duplicate"], true);
   EXPECT_EQ(db_.QueryValue("SELECT payload FROM events"), "{\"userId\": \"u1\"}");
   // An admin token cannot publish.
-  CommandResult denied = GrpcurlAt(ingest_address_, token_,
-                                   {"argus.webhooks.v1.EventIngest/Publish"}, publish);
+  CommandResult denied =
+      GrpcurlAt(ingest_address_, token_, {"argus.webhooks.v1.EventIngest/Publish"}, publish);
   EXPECT_TRUE(absl::StrContains(denied.err, "Code: PermissionDenied")) << denied.err;
+}
+
+// Every binary says which build it is and lists its own flags.
+TEST(BinariesTest, VersionAndHelp) {
+  for (const char* binary :
+       {ARGUSCTL_BINARY, REGISTRY_BINARY, INGEST_BINARY, DELIVERER_BINARY, DEBOUNCER_BINARY}) {
+    std::string name = std::string(binary).substr(std::string(binary).rfind('/') + 1);
+    CommandResult version = RunCommand({binary, "--version"});
+    EXPECT_EQ(version.exit_code, 0) << name;
+    EXPECT_TRUE(absl::StartsWith(version.out, name + " ")) << version.out;
+    EXPECT_TRUE(absl::StrContains(version.out, "(commit ")) << version.out;
+    EXPECT_FALSE(absl::StrContains(version.out, "Debug build")) << version.out;
+    CommandResult help = RunCommand({binary, "--help"});
+    std::string text = help.out + help.err;
+    EXPECT_FALSE(absl::StrContains(text, "No flags matched")) << name << ": " << text;
+    EXPECT_TRUE(absl::StrContains(text, "--database_url")) << name << ": " << text;
+    if (name != "argusctl") {
+      EXPECT_TRUE(absl::StrContains(text, "--tls_cert")) << name;
+    }
+  }
+  CommandResult deliverer = RunCommand({DELIVERER_BINARY, "--help"});
+  EXPECT_TRUE(absl::StrContains(deliverer.out + deliverer.err, "--max_in_flight"));
 }
 
 }  // namespace
