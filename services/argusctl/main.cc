@@ -1,10 +1,12 @@
-// argusctl: applies migrations and mints API tokens.
+// argusctl: applies migrations, mints API tokens, and receives webhooks
+// locally for trying things out.
 //
 //   argusctl migrate
 //   TOKEN=$(argusctl token create --org acme --scope admin)
 //   OPERATOR=$(argusctl token create --scope operator)
 //   argusctl token list
 //   argusctl token revoke ID
+//   argusctl listen --port 9999 --secret whsec_…   (a receiver on 127.0.0.1)
 //
 // Only the token goes to stdout; everything else goes to stderr. The database
 // comes from --database_url or ARGUS_DATABASE_URL, like the services.
@@ -24,6 +26,7 @@
 #include "common/schema_migrator.h"
 #include "common/slug.h"
 #include "common/token_store.h"
+#include "services/argusctl/listen.h"
 
 ABSL_FLAG(std::string, org, "",
           "token create: the org (slug) the token belongs to (none for --scope operator)");
@@ -31,6 +34,11 @@ ABSL_FLAG(std::string, scope, "",
           "token create: admin (registry), publish (ingest) or operator (deliverer status "
           "and drain; belongs to no org)");
 ABSL_FLAG(std::string, label, "", "token create: a note stored with the token");
+
+ABSL_FLAG(int, port, 0, "listen: the port on 127.0.0.1 to receive webhooks on");
+ABSL_FLAG(std::string, secret, "",
+          "listen: the endpoint's signing secret (whsec_…), to check the signatures");
+ABSL_FLAG(int, count, 0, "listen: exit after this many deliveries (0: until Ctrl-C)");
 
 namespace argus {
 namespace {
@@ -42,7 +50,10 @@ constexpr char kUsage[] =
     "  argusctl token create --scope operator               print a new operator token\n"
     "  argusctl token list                                  list tokens (never the tokens)\n"
     "  argusctl token revoke ID                             revoke a token (within 5 s)\n"
-    "The database comes from --database_url or ARGUS_DATABASE_URL.";
+    "  argusctl listen --port P [--secret whsec_…] [--count N]\n"
+    "                                                       receive webhooks on 127.0.0.1:P,\n"
+    "                                                       print them, check the signatures\n"
+    "The database comes from --database_url or ARGUS_DATABASE_URL (not needed by listen).";
 
 absl::Status Migrate(const std::string& url) {
   absl::StatusOr<int> applied = ApplyMigrations(url, EmbeddedMigrations());
@@ -109,6 +120,11 @@ absl::Status RevokeToken(const std::string& url, const std::string& id) {
 absl::Status Run(const std::vector<std::string>& args) {
   const std::string url = absl::GetFlag(FLAGS_database_url);
   if (args.empty()) return absl::InvalidArgumentError(kUsage);
+  if (args == std::vector<std::string>{"listen"}) {
+    return Listen({.port = absl::GetFlag(FLAGS_port),
+                   .secret = absl::GetFlag(FLAGS_secret),
+                   .count = absl::GetFlag(FLAGS_count)});
+  }
   if (url.empty()) {
     return absl::InvalidArgumentError("--database_url (or ARGUS_DATABASE_URL) is required");
   }
