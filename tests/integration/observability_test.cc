@@ -25,12 +25,7 @@ using testing::ChildProcess;
 using testing::E2eTest;
 using Json = nlohmann::json;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFile;
 
 std::string Root() { return ARGUS_SOURCE_DIR; }
 

@@ -17,13 +17,6 @@
 namespace argus::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 class TlsE2eTest : public E2eTest {
  protected:
   void SetUp() override {

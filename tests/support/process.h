@@ -50,6 +50,9 @@ struct CommandResult {
 CommandResult RunCommand(std::vector<std::string> argv, std::vector<std::string> env = {},
                          absl::Duration timeout = absl::Seconds(60));
 
+// The whole file ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreeTcpPort();
 
