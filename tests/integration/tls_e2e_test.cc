@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -26,7 +27,7 @@ class TlsE2eTest : public E2eTest {
         RunCommand({absl::StrCat(ARGUS_SOURCE_DIR, "/deploy/tls/make-certs"), dir_});
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
-  void TearDown() override { RunCommand({"rm", "-rf", dir_}); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string File(const std::string& name) const { return absl::StrCat(dir_, "/", name); }
 
