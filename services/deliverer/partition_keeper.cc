@@ -1,5 +1,6 @@
 #include "services/deliverer/partition_keeper.h"
 
+#include <algorithm>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -60,19 +61,28 @@ absl::StatusOr<PartitionKeeper::Pass> PartitionKeeper::RunOnce() {
 }
 
 void PartitionKeeper::Loop() {
+  // A failed pass (a deadlock with a concurrent reader, the lock timeout, an
+  // outage) is tried again after 1 s, doubling up to the interval.
+  absl::Duration retry = absl::ZeroDuration();
   for (;;) {
     absl::StatusOr<Pass> pass = RunOnce();
+    absl::Duration wait = options_.interval;
     if (!pass.ok()) {
-      LogWarning("keeping partitions failed; trying again next interval",
-                 {{"error", std::string(pass.status().message())}});
-    } else if (pass->created > 0 || !pass->dropped.empty()) {
-      LogInfo("partitions kept", {{"created", absl::StrCat(pass->created)},
-                                  {"dropped", absl::StrJoin(pass->dropped, "; ")},
-                                  {"carried_forward", absl::StrCat(pass->carried_forward)}});
+      retry = std::min(options_.interval, std::max(absl::Seconds(1), 2 * retry));
+      wait = retry;
+      LogWarning(
+          "keeping partitions failed; trying again",
+          {{"error", std::string(pass.status().message())}, {"in", absl::FormatDuration(wait)}});
+    } else {
+      retry = absl::ZeroDuration();
+      if (pass->created > 0 || !pass->dropped.empty()) {
+        LogInfo("partitions kept", {{"created", absl::StrCat(pass->created)},
+                                    {"dropped", absl::StrJoin(pass->dropped, "; ")},
+                                    {"carried_forward", absl::StrCat(pass->carried_forward)}});
+      }
     }
     std::unique_lock<std::mutex> lock(mu_);
-    if (cv_.wait_for(lock, absl::ToChronoSeconds(options_.interval),
-                     [this] { return stopping_; })) {
+    if (cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] { return stopping_; })) {
       return;
     }
   }
