@@ -25,6 +25,10 @@ namespace {
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr size_t kMaxBodyBytes = 4 * 1024 * 1024;
 constexpr size_t kPrintedBodyBytes = 4096;
+// One client at a time: a request must arrive whole within this (each read
+// also times out after it), so a client that trickles bytes cannot hold
+// the receiver.
+constexpr absl::Duration kRequestTimeout = absl::Seconds(10);
 
 struct Request {
   std::string method;
@@ -33,16 +37,27 @@ struct Request {
   std::string body;
 };
 
+// Reads what is left of `fd` into `data`, up to sizeof buf at once, before
+// `deadline`; false when the connection ended, timed out or is past it.
+bool ReadMore(int fd, absl::Time deadline, std::string* data) {
+  char buf[16384];
+  if (absl::Now() > deadline) return false;
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n <= 0) return false;
+  data->append(buf, static_cast<size_t>(n));
+  return true;
+}
+
 // Reads one HTTP/1.1 request; false (and `error`) when it is not one we take.
 bool ReadRequest(int fd, Request* out, std::string* error) {
+  const absl::Time deadline = absl::Now() + kRequestTimeout;
   std::string data;
-  char buf[16384];
   size_t header_end = std::string::npos;
   while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
     if (data.size() > kMaxHeaderBytes) return *error = "headers over 64 KiB", false;
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) return *error = "connection closed before the headers ended", false;
-    data.append(buf, static_cast<size_t>(n));
+    if (!ReadMore(fd, deadline, &data)) {
+      return *error = "the headers did not arrive whole within 10 s", false;
+    }
   }
   std::vector<std::string> lines = absl::StrSplit(data.substr(0, header_end), "\r\n");
   std::vector<std::string> start = absl::StrSplit(lines[0], ' ');
@@ -62,9 +77,9 @@ bool ReadRequest(int fd, Request* out, std::string* error) {
   if (length > kMaxBodyBytes) return *error = "body over 4 MiB", false;
   out->body = data.substr(header_end + 4);
   while (out->body.size() < length) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) return *error = "connection closed before the body ended", false;
-    out->body.append(buf, static_cast<size_t>(n));
+    if (!ReadMore(fd, deadline, &out->body)) {
+      return *error = "the body did not arrive whole within 10 s", false;
+    }
   }
   out->body.resize(length);
   return true;
@@ -134,7 +149,7 @@ absl::Status Listen(const ListenOptions& options) {
   for (int seen = 0; options.count == 0 || seen < options.count;) {
     int client = accept(fd, nullptr, nullptr);
     if (client < 0) continue;
-    timeval timeout{.tv_sec = 10, .tv_usec = 0};
+    timeval timeout{.tv_sec = absl::ToInt64Seconds(kRequestTimeout), .tv_usec = 0};
     setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     Request request;
     std::string error;

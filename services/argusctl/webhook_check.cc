@@ -1,14 +1,15 @@
 #include "services/argusctl/webhook_check.h"
 
 #include <cstdlib>
+#include <optional>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/crypto.h"
+#include "common/signing.h"
 
 namespace argus {
 namespace {
@@ -27,8 +28,11 @@ absl::string_view Header(const std::map<std::string, std::string>& headers, cons
   return it == headers.end() ? absl::string_view() : absl::string_view(it->second);
 }
 
-bool Fresh(absl::string_view t, int64_t now, int64_t tolerance, int64_t* out) {
-  return absl::SimpleAtoi(t, out) && std::llabs(now - *out) <= tolerance;
+// The timestamp `t` (unix seconds) when it lies within `tolerance` of `now`.
+std::optional<int64_t> Fresh(absl::string_view t, int64_t now, int64_t tolerance) {
+  int64_t at = 0;
+  if (!absl::SimpleAtoi(t, &at) || std::llabs(now - at) > tolerance) return std::nullopt;
+  return at;
 }
 
 // argus-signature: t=<unix>,v1=<hex>[,v1=<hex>]; HMAC over "<t>.<body>", key = the secret string.
@@ -44,16 +48,15 @@ SchemeCheck ArgusSignature(const std::map<std::string, std::string>& headers,
     if (absl::ConsumePrefix(&part, "t=")) t = std::string(part);
     if (absl::ConsumePrefix(&part, "v1=")) v1.emplace_back(part);
   }
-  int64_t at = 0;
-  if (!Fresh(t, now, tolerance, &at)) return Fail(kName, "timestamp missing or stale");
+  if (!Fresh(t, now, tolerance)) return Fail(kName, "timestamp missing or stale");
   if (!AnyEquals(v1, HexEncode(HmacSha256(secret, absl::StrCat(t, ".", body))))) {
     return Fail(kName, "no matching v1 signature");
   }
   return {kName, true, ""};
 }
 
-// Standard Webhooks v1: HMAC over "<webhook-id>.<webhook-timestamp>.<body>",
-// key = base64-decoded part after whsec_; "v1,<base64>" entries, space-separated.
+// Standard Webhooks v1 (the signer's own StandardWebhookSignature):
+// "v1,<base64>" entries, space-separated.
 SchemeCheck StandardWebhooks(const std::map<std::string, std::string>& headers,
                              const std::string& body, const std::string& secret, int64_t now,
                              int64_t tolerance) {
@@ -64,19 +67,12 @@ SchemeCheck StandardWebhooks(const std::map<std::string, std::string>& headers,
   if (value.empty() || id.empty() || t.empty()) {
     return Fail(kName, "missing (webhook-id, webhook-timestamp and webhook-signature)");
   }
-  int64_t at = 0;
-  if (!Fresh(t, now, tolerance, &at)) return Fail(kName, "webhook-timestamp stale");
-  std::string key;
-  absl::string_view encoded = secret;
-  if (!absl::ConsumePrefix(&encoded, "whsec_") || !absl::Base64Unescape(encoded, &key)) {
-    return Fail(kName, "the secret is not whsec_<base64>");
-  }
-  std::vector<std::string> v1;
-  for (absl::string_view entry : absl::StrSplit(value, ' ', absl::SkipEmpty())) {
-    if (absl::ConsumePrefix(&entry, "v1,")) v1.emplace_back(entry);
-  }
-  std::string expected = absl::Base64Escape(HmacSha256(key, absl::StrCat(id, ".", t, ".", body)));
-  if (!AnyEquals(v1, expected)) return Fail(kName, "no matching v1 signature");
+  std::optional<int64_t> at = Fresh(t, now, tolerance);
+  if (!at) return Fail(kName, "webhook-timestamp stale");
+  absl::StatusOr<std::string> expected = StandardWebhookSignature(secret, id, *at, body);
+  if (!expected.ok()) return Fail(kName, "the secret is not whsec_<base64>");
+  std::vector<std::string> entries = absl::StrSplit(value, ' ', absl::SkipEmpty());
+  if (!AnyEquals(entries, *expected)) return Fail(kName, "no matching v1 signature");
   return {kName, true, ""};
 }
 
