@@ -438,15 +438,18 @@ void Dispatcher::Periodic(absl::Time now) {
     next_stats_ = now + absl::Seconds(2);
     // Five passes' worth: a reporter that stops is replaced within 10 s.
     absl::StatusOr<QueueStats> stats = store_->Stats(options_.replica_id, absl::Seconds(10));
+    // A pass that failed cannot tell whether the lease is still ours (another
+    // replica takes it once it expires): export nothing rather than stale
+    // numbers that would then be counted twice.
+    if (stats.ok() && stats->reporter) {
+      metrics_->QueueDepth(static_cast<double>(stats->pending_due + stats->pending_later),
+                           static_cast<double>(stats->in_flight),
+                           absl::ToDoubleSeconds(stats->oldest_due_age));
+      metrics_->FailingEndpoints(stats->failing_endpoints_by_org);
+    } else {
+      metrics_->NoQueueDepth();
+    }
     if (stats.ok()) {
-      if (stats->reporter) {
-        metrics_->QueueDepth(static_cast<double>(stats->pending_due + stats->pending_later),
-                             static_cast<double>(stats->in_flight),
-                             absl::ToDoubleSeconds(stats->oldest_due_age));
-        metrics_->FailingEndpoints(stats->failing_endpoints_by_org);
-      } else {
-        metrics_->NoQueueDepth();
-      }
       std::lock_guard<std::mutex> lock(mu_);
       status_.lag = stats->oldest_due_age;
     }
