@@ -8,34 +8,16 @@ namespace argus {
 
 PgNotifier::PgNotifier(const std::string& url, std::string channel)
     : pool_({.url = url, .size = 1}), channel_(std::move(channel)) {
-  thread_ = std::thread([this] { Loop(); });
-}
-
-PgNotifier::~PgNotifier() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
+  loop_.Start([this](bool stopping) { return Turn(stopping); });
 }
 
 void PgNotifier::Poke() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    poked_ = true;
-  }
-  cv_.notify_one();
+  poked_ = true;
+  loop_.Wake();
 }
 
-void PgNotifier::Loop() {
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return poked_ || stopping_; });
-      if (!poked_) return;
-      poked_ = false;
-    }
+std::optional<absl::Time> PgNotifier::Turn(bool stopping) {
+  if (poked_.exchange(false)) {
     absl::Status s = pool_.Run("notify", [&](pqxx::connection& c) {
       pqxx::nontransaction tx(c);
       tx.exec_params("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')",
@@ -47,6 +29,8 @@ void PgNotifier::Loop() {
                  {{"channel", channel_}, {"error", std::string(s.message())}});
     }
   }
+  if (stopping && !poked_) return std::nullopt;
+  return absl::InfiniteFuture();
 }
 
 }  // namespace argus

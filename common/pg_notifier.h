@@ -1,12 +1,12 @@
 #ifndef ARGUS_COMMON_PG_NOTIFIER_H_
 #define ARGUS_COMMON_PG_NOTIFIER_H_
 
-#include <condition_variable>
-#include <mutex>
+#include <atomic>
+#include <optional>
 #include <string>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
+#include "absl/time/time.h"
+#include "common/background_loop.h"
 #include "common/pg_pool.h"
 
 namespace argus {
@@ -25,7 +25,7 @@ namespace argus {
 class PgNotifier {
  public:
   PgNotifier(const std::string& url, std::string channel);
-  ~PgNotifier();  // sends what was poked, then stops
+  ~PgNotifier() { loop_.Stop(); }  // sends what was poked, then stops
 
   PgNotifier(const PgNotifier&) = delete;
   PgNotifier& operator=(const PgNotifier&) = delete;
@@ -33,15 +33,12 @@ class PgNotifier {
   void Poke();
 
  private:
-  void Loop();
+  std::optional<absl::Time> Turn(bool stopping);
 
   PgPool pool_;
   const std::string channel_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool poked_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::atomic<bool> poked_{false};
+  BackgroundLoop loop_;
 };
 
 }  // namespace argus

@@ -100,14 +100,12 @@ absl::Status PgPool::Run(absl::string_view op,
                          absl::FunctionRef<absl::Status(pqxx::connection&)> fn) {
   std::unique_ptr<pqxx::connection> conn;
   {
-    std::unique_lock<std::mutex> lock(mu_);
-    auto deadline =
-        std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.acquire_timeout);
-    while (idle_.empty() && in_use_ >= options_.size) {
-      if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          in_use_ >= options_.size) {
-        return absl::UnavailableError("all database connections busy, retry later");
-      }
+    absl::MutexLock lock(&mu_);
+    auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || in_use_ < options_.size;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&free), options_.acquire_timeout)) {
+      return absl::UnavailableError("all database connections busy, retry later");
     }
     if (!idle_.empty()) {
       conn = std::move(idle_.back());
@@ -138,7 +136,7 @@ absl::Status PgPool::Run(absl::string_view op,
   }
   bool keep = conn != nullptr && conn->is_open() && !absl::IsUnavailable(status);
 
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   --in_use_;
   if (keep) {
     idle_.push_back(std::move(conn));
@@ -146,7 +144,6 @@ absl::Status PgPool::Run(absl::string_view op,
     // The server probably went away: every idle connection is suspect.
     idle_.clear();
   }
-  freed_.notify_one();
   return status;
 }
 

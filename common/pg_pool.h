@@ -1,9 +1,8 @@
 #ifndef ARGUS_COMMON_PG_POOL_H_
 #define ARGUS_COMMON_PG_POOL_H_
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
+#include <pqxx/connection>
 #include <string>
 #include <vector>
 
@@ -11,15 +10,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-
-namespace pqxx {
-// pqxx::connection, declared without pulling in libpqxx's headers.
-class connect_direct;
-template <typename CONNECTPOLICY>
-class basic_connection_base;
-using connection = basic_connection_base<connect_direct>;
-}  // namespace pqxx
 
 namespace argus {
 
@@ -57,8 +49,7 @@ class PgPool {
 
  private:
   Options options_;
-  std::mutex mu_;
-  std::condition_variable freed_;
+  absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -14,19 +14,19 @@ const std::vector<absl::Duration>& DefaultRetrySchedule() {
 }
 
 std::string ResultTag(const AttemptOutcome& o) {
-  if (!o.error.empty()) return o.error;
-  return o.status_code >= 200 && o.status_code < 300 ? "success" : "http_error";
+  if (o.error != AttemptError::kNone) return std::string(AttemptErrorTag(o.error));
+  return IsSuccessfulAttempt(o.status_code, o.error) ? "success" : "http_error";
 }
 
 Decision DecideNext(const AttemptOutcome& o, int attempt,
                     const std::vector<absl::Duration>& schedule, double jitter) {
-  if (o.error.empty() && o.status_code >= 200 && o.status_code < 300) {
+  if (IsSuccessfulAttempt(o.status_code, o.error)) {
     return {DeliveryVerdict::kSucceeded, absl::ZeroDuration()};
   }
-  if (o.error == "dns" || o.error == "ssrf_blocked") {
+  if (o.error == AttemptError::kDns || o.error == AttemptError::kSsrfBlocked) {
     return {DeliveryVerdict::kFailed, absl::ZeroDuration()};
   }
-  if (o.error.empty() && o.status_code == 410) {
+  if (o.error == AttemptError::kNone && o.status_code == 410) {
     return {DeliveryVerdict::kFailed, absl::ZeroDuration(), true, "the receiver answered 410 Gone"};
   }
   const std::vector<absl::Duration>& delays = schedule.empty() ? DefaultRetrySchedule() : schedule;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/delivery_vocabulary.h"
 
 namespace argus {
 
@@ -20,8 +21,7 @@ inline constexpr absl::Duration kMaxRetryAfter = absl::Hours(1);
 // What one attempt came to.
 struct AttemptOutcome {
   int status_code = 0;  // 0 when no HTTP answer arrived
-  std::string
-      error;  // "" when an answer arrived; else timeout, dns, connect, tls, ssrf_blocked, network
+  AttemptError error = AttemptError::kNone;
   std::optional<absl::Duration> retry_after;  // from a 429/503 answer
 };
 
@@ -35,7 +35,7 @@ struct Decision {
 };
 
 // The result tag of an attempt, as metrics and the delivery log name it:
-// success, http_error, or the error tag.
+// success, http_error, or the error tag (AttemptErrorTag).
 std::string ResultTag(const AttemptOutcome& outcome);
 
 // After attempt number `attempt` (1 = first): 2xx succeeds; DNS failures,

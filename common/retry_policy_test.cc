@@ -6,7 +6,7 @@ namespace argus {
 namespace {
 
 AttemptOutcome Status(int code) { return {.status_code = code}; }
-AttemptOutcome Error(const char* tag) { return {.error = tag}; }
+AttemptOutcome Error(const char* tag) { return {.error = AttemptErrorFromTag(tag)}; }
 
 TEST(RetryPolicyTest, SuccessOnAny2xx) {
   for (int code : {200, 201, 202, 204, 299}) {

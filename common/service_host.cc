@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/crash_log.h"
 #include "common/flags.h"
 #include "common/grpc_metrics.h"
@@ -37,40 +38,25 @@ int ServiceHost::metrics_port() const {
 
 void ServiceHost::AddReadinessCheck(ReadinessCheck check) { checks_.push_back(std::move(check)); }
 
-void ServiceHost::RecheckHealth() {
-  {
-    std::lock_guard<std::mutex> lock(probe_mu_);
-    probe_now_ = true;
-  }
-  probe_cv_.notify_one();
-}
+void ServiceHost::RecheckHealth() { prober_.Wake(); }
 
-void ServiceHost::ProbeLoop() {
-  bool was_serving = true;
-  std::unique_lock<std::mutex> lock(probe_mu_);
-  while (!probe_stop_) {
-    lock.unlock();
-    std::string why;
-    for (const ReadinessCheck& check : checks_) {
-      if (absl::Status s = check(); !s.ok()) {
-        why = std::string(s.message());
-        break;
-      }
+void ServiceHost::Probe() {
+  std::string why;
+  for (const ReadinessCheck& check : checks_) {
+    if (absl::Status s = check(); !s.ok()) {
+      why = std::string(s.message());
+      break;
     }
-    bool serving = why.empty();
-    health_->SetServing(serving);
-    if (serving != was_serving) {
-      if (serving) {
-        LogInfo("health: SERVING again");
-      } else {
-        LogWarning("health: NOT_SERVING", {{"reason", why}});
-      }
-      was_serving = serving;
-    }
-    lock.lock();
-    probe_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return probe_now_ || probe_stop_; });
-    probe_now_ = false;
   }
+  bool serving = why.empty();
+  health_->SetServing(serving);
+  if (serving == was_serving_) return;
+  if (serving) {
+    LogInfo("health: SERVING again");
+  } else {
+    LogWarning("health: NOT_SERVING", {{"reason", why}});
+  }
+  was_serving_ = serving;
 }
 
 absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
@@ -116,7 +102,13 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
           absl::StrCat("cannot serve metrics on ", options_.metrics_listen, ": ", e.what()));
     }
   }
-  if (!checks_.empty()) prober_ = std::thread([this] { ProbeLoop(); });
+  if (!checks_.empty()) {
+    prober_.Start([this](bool stopping) -> std::optional<absl::Time> {
+      if (stopping) return std::nullopt;
+      Probe();
+      return absl::Now() + absl::Seconds(1);
+    });
+  }
   LogInfo("serving", {{"grpc_port", absl::StrCat(grpc_port_)},
                       {"transport", options_.transport},
                       {"metrics_port", absl::StrCat(metrics_port())}});
@@ -126,12 +118,7 @@ absl::Status ServiceHost::Start(const std::vector<Hosted>& services) {
 void ServiceHost::Shutdown(absl::Duration grace) {
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
-  {
-    std::lock_guard<std::mutex> lock(probe_mu_);
-    probe_stop_ = true;
-  }
-  probe_cv_.notify_one();
-  if (prober_.joinable()) prober_.join();
+  prober_.Stop();
   health_->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();

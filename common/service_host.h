@@ -3,17 +3,15 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/background_loop.h"
 
 namespace prometheus {
 class Exposer;
@@ -91,15 +89,12 @@ class ServiceHost {
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
  private:
-  void ProbeLoop();
+  // Runs the readiness checks and sets the health to match (the prober's).
+  void Probe();
 
   HostOptions options_;
   std::vector<ReadinessCheck> checks_;
-  std::mutex probe_mu_;
-  std::condition_variable probe_cv_;
-  bool probe_now_ = false;   // guarded by probe_mu_
-  bool probe_stop_ = false;  // guarded by probe_mu_
-  std::thread prober_;
+  bool was_serving_ = true;  // the prober's
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<GrpcServerMetrics> rpc_metrics_;
   std::shared_ptr<ProcessMetrics> process_metrics_;
@@ -108,6 +103,7 @@ class ServiceHost {
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
   bool stopped_ = false;
+  BackgroundLoop prober_;  // last: it uses the members above
 };
 
 // Call first thing in main, before any thread starts: SIGTERM and SIGINT are

@@ -9,20 +9,16 @@ WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
 
 WorkerPool::~WorkerPool() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  ready_.notify_all();
   for (auto& t : threads_) t.join();
 }
 
 bool WorkerPool::Submit(std::function<void()> task) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || queue_.size() >= max_queue_) return false;
-    queue_.push_back(std::move(task));
-  }
-  ready_.notify_one();
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || queue_.size() >= max_queue_) return false;
+  queue_.push_back(std::move(task));
   return true;
 }
 
@@ -30,8 +26,10 @@ void WorkerPool::Loop() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+      mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();

@@ -1,14 +1,13 @@
 #ifndef ARGUS_COMMON_WORKER_POOL_H_
 #define ARGUS_COMMON_WORKER_POOL_H_
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace argus {
 
@@ -31,8 +30,7 @@ class WorkerPool {
   void Loop();
 
   const size_t max_queue_;
-  std::mutex mu_;
-  std::condition_variable ready_;
+  absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;

@@ -1,6 +1,7 @@
 #include "services/debouncer/session_roller.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/pg_pool.h"
 #include "services/debouncer/rollup.h"
@@ -35,35 +36,20 @@ SessionRoller::SessionRoller(Options options, SessionStore* store, IngestClient*
                    .Register(metrics)
                    .Add({})) {}
 
-SessionRoller::~SessionRoller() {
-  stop_ = true;
-  Wake();
-  if (thread_.joinable()) thread_.join();
-}
-
 void SessionRoller::Start() {
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void SessionRoller::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_one();
-}
-
-void SessionRoller::Loop() {
-  while (!stop_) {
+  loop_.Start([this](bool stopping) -> std::optional<absl::Time> {
+    if (stopping) return std::nullopt;
     CountNewCaptures();
     CompleteQuietSessions();
     absl::StatusOr<int64_t> open = store_->CountOpen();
-    if (open.ok()) open_.Set(static_cast<double>(*open));
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.tick),
-                 [this] { return woken_ || stop_; });
-    woken_ = false;
-  }
+    if (open.ok()) {
+      open_.Set(static_cast<double>(*open));
+    } else {
+      LogWarning("counting open sessions failed",
+                 {{"error", std::string(open.status().message())}});
+    }
+    return absl::Now() + options_.tick;
+  });
 }
 
 void SessionRoller::CountNewCaptures() {
@@ -97,7 +83,13 @@ void SessionRoller::CountNewCaptures() {
         if (absl::StatusOr<std::string> done = Complete(**r); !done.ok()) return;
       }
     }
-    if (!batch->empty()) (void)store_->AdvanceCursor(batch->back().created);
+    if (!batch->empty()) {
+      if (absl::Status s = store_->AdvanceCursor(batch->back().created); !s.ok()) {
+        LogWarning("advancing the capture cursor failed; the next tick reads these again",
+                   {{"error", std::string(s.message())}});
+        return;
+      }
+    }
     if (static_cast<int>(batch->size()) < kScanBatch) return;
   }
 }
@@ -105,8 +97,13 @@ void SessionRoller::CountNewCaptures() {
 void SessionRoller::CompleteQuietSessions() {
   absl::StatusOr<std::vector<SessionKey>> quiet =
       store_->QuietSessions(options_.quiet_window, kCompleteBatch);
-  if (!quiet.ok()) return;
-  for (const SessionKey& key : *quiet) (void)Complete(key);
+  if (!quiet.ok()) {
+    LogWarning("reading quiet sessions failed", {{"error", std::string(quiet.status().message())}});
+    return;
+  }
+  // A completion that fails is logged by Complete; its session stays open
+  // and the next tick tries again.
+  for (const SessionKey& key : *quiet) Complete(key).status().IgnoreError();
 }
 
 absl::StatusOr<std::string> SessionRoller::Complete(const SessionKey& key) {

@@ -5,14 +5,10 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "common/background_loop.h"
 #include "services/debouncer/ingest_client.h"
 #include "services/debouncer/session_store.h"
 
@@ -33,18 +29,17 @@ class SessionRoller {
 
   SessionRoller(Options options, SessionStore* store, IngestClient* ingest,
                 prometheus::Registry& metrics);
-  ~SessionRoller();  // stops
+  ~SessionRoller() { loop_.Stop(); }
 
   void Start();
   // New captures were committed (Observe): count them now, not at the next tick.
-  void Wake();
+  void Wake() { loop_.Wake(); }
   // Completes the open period of (org, project, label) at once. NOT_FOUND
   // when there is none. Returns the published event id.
   absl::StatusOr<std::string> CompleteNow(const std::string& org_id, const std::string& project,
                                           const std::string& label);
 
  private:
-  void Loop();
   void CountNewCaptures();
   void CompleteQuietSessions();
   absl::StatusOr<std::string> Complete(const SessionKey& key);
@@ -55,12 +50,7 @@ class SessionRoller {
   prometheus::Gauge& open_;
   prometheus::Counter& completed_;
   prometheus::Counter& skipped_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool woken_ ABSL_GUARDED_BY(mu_) = false;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  BackgroundLoop loop_;  // last: it runs the methods above
 };
 
 }  // namespace argus

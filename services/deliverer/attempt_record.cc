@@ -9,7 +9,7 @@ namespace argus {
 
 namespace {
 
-// Text of ours (headers, error tags) as safe as a receiver's: a NUL would
+// Text of ours (header names and values) as safe as a receiver's: a NUL would
 // come out as \u0000, which jsonb refuses.
 std::string Safe(const std::string& text) {
   return ToSafeText(text, std::numeric_limits<size_t>::max());
@@ -28,7 +28,7 @@ std::string AttemptRowsJson(const std::vector<AttemptRecord>& records) {
                     {"started_us", absl::ToUnixMicros(r.started)},
                     {"duration_us", absl::ToInt64Microseconds(r.duration)},
                     {"status", r.status_code},
-                    {"error", Safe(r.error)},
+                    {"error", std::string(AttemptErrorTag(r.error))},
                     {"body", ToSafeText(r.response_body, kMaxResponseBodyBytes)},
                     {"headers", std::move(headers)},
                     {"sent", ToSafeText(r.request_body, kMaxResponseBodyBytes)}});

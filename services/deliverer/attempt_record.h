@@ -22,7 +22,7 @@ struct AttemptRecord {
   absl::Time started;
   absl::Duration duration;
   int status_code = 0;
-  std::string error;
+  AttemptError error = AttemptError::kNone;
   std::string response_body;                           // at most kMaxResponseBodyBytes
   std::map<std::string, std::string> request_headers;  // signatures removed, secrets redacted
   std::string request_body;                            // kept: at most kMaxResponseBodyBytes

@@ -288,15 +288,15 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   std::set<std::string> buckets;
   for (const AttemptRecord& r : records) {
     buckets.insert(r.bucket_at);
-    int state = r.verdict == DeliveryVerdict::kSucceeded ? 3
-                : r.verdict == DeliveryVerdict::kRetry   ? 1
-                                                         : 4;
+    DeliveryState state = r.verdict == DeliveryVerdict::kSucceeded ? DeliveryState::kSucceeded
+                          : r.verdict == DeliveryVerdict::kRetry   ? DeliveryState::kPending
+                                                                   : DeliveryState::kFailed;
     deliveries.push_back({{"id", r.delivery_id},
                           {"bucket_at", r.bucket_at},
-                          {"state", state},
+                          {"state", static_cast<int>(state)},
                           {"next_us", Micros(r.next_attempt_at)},
                           {"status", r.status_code},
-                          {"error", r.error}});
+                          {"error", std::string(AttemptErrorTag(r.error))}});
     bool success = r.verdict == DeliveryVerdict::kSucceeded;
     Json& e = endpoints[r.endpoint_id];
     int failures = (e.is_null() ? 0 : e["failures"].get<int>()) + (success ? 0 : 1);
@@ -305,7 +305,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
                          : e.is_null()      ? ""
                                             : e["reason"].get<std::string>();
     e = {{"id", r.endpoint_id},     {"at_us", Micros(r.started + r.duration)},
-         {"status", r.status_code}, {"error", r.error},
+         {"status", r.status_code}, {"error", std::string(AttemptErrorTag(r.error))},
          {"success", success},      {"failures", failures},
          {"disable", disable},      {"reason", reason}};
   }

@@ -9,52 +9,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/pg_pool.h"
-#include "common/retry_policy.h"
-#include "common/webhook_payloads.h"
-#include "services/deliverer/attempt_record.h"
+#include "services/deliverer/delivery_queue.h"
 
 namespace argus {
-
-// A delivery this replica holds a lease on, with everything needed to send
-// it: no further look-ups of events, endpoints or secrets.
-struct ClaimedDelivery {
-  std::string delivery_id;
-  std::string bucket_at;  // the row's partition key, as PostgreSQL wrote it
-  std::string endpoint_id;
-  int attempt = 1;     // the number of the attempt about to be made
-  int retry_base = 0;  // attempts before the last redelivery: the schedule restarts there
-  EventEnvelope event;
-  std::string url;
-  int format = 1;              // argus.webhooks.v1.Format
-  std::string sealed_headers;  // custom headers, sealed (see common/sealed_headers.h)
-  std::map<std::string, std::string> legacy_headers;  // plain, when not sealed yet
-  std::vector<absl::Duration> retry_schedule;         // empty = default
-  uint32_t rate_limit_per_second = 0;
-  std::vector<std::string> sealed_secrets;  // live signing secrets, newest first
-  absl::Time claimed_at;                    // this replica's clock, taken before the claim ran
-};
-
-// An endpoint counts as failing (argus_webhook_failing_endpoints) after
-// this many failed attempts in a row.
-inline constexpr int kFailingAfter = 3;
-
-struct QueueStats {
-  int64_t pending_due = 0;    // pending and due now
-  int64_t pending_later = 0;  // pending, waiting for a retry time
-  int64_t in_flight = 0;
-  absl::Duration oldest_due_age;  // of the oldest pending delivery that is due
-  // This replica holds the queue reporter lease: it alone exports the depth.
-  bool reporter = false;
-  // Reporter only: per org slug, its enabled endpoints whose last
-  // kFailingAfter attempts or more all failed.
-  std::map<std::string, int64_t> failing_endpoints_by_org;
-};
-
-// What ExpireLeases did.
-struct ExpiredLeases {
-  int64_t returned = 0;               // back to pending
-  std::vector<int> poisoned_formats;  // the format of each delivery quarantined
-};
 
 // When an endpoint that keeps failing is disabled: no success for
 // `no_success_for` (counted from creation when it never succeeded) and at
@@ -65,7 +22,7 @@ struct AutoDisablePolicy {
 };
 
 // All SQL of the deliverer.
-class DeliveryStore {
+class DeliveryStore final : public DeliveryQueue {
  public:
   // Settings of every deliverer connection (with PgPool's). A claim's
   // ORDER BY ... LIMIT over the partitions must merge the partitions' due
@@ -83,7 +40,7 @@ class DeliveryStore {
   // first), in one statement.
   absl::StatusOr<std::vector<ClaimedDelivery>> Claim(
       const std::string& replica, int limit, absl::Duration lease,
-      const std::vector<std::string>& skip_endpoints);
+      const std::vector<std::string>& skip_endpoints) override;
 
   // Writes a batch of finished attempts in one transaction: the attempt rows,
   // each delivery's new state (only where `replica` still holds the lease),
@@ -91,7 +48,8 @@ class DeliveryStore {
   // auto-disable policy): a disabled endpoint's org gets an endpoint.disabled
   // event on its other endpoints subscribed to it. Returns how many
   // endpoints were disabled.
-  absl::StatusOr<int> Record(const std::string& replica, const std::vector<AttemptRecord>& records);
+  absl::StatusOr<int> Record(const std::string& replica,
+                             const std::vector<AttemptRecord>& records) override;
 
   // A delivery whose lease expires this many times in a row without a
   // recorded result is quarantined.
@@ -100,19 +58,21 @@ class DeliveryStore {
   // Returns deliveries whose lease expired (a dead replica) to pending; one
   // whose lease expired kPoisonClaims times in a row without a result ends
   // failed with an attempt tagged "poison".
-  absl::StatusOr<ExpiredLeases> ExpireLeases();
+  absl::StatusOr<ExpiredLeases> ExpireLeases() override;
 
   // Gives deliveries this replica claimed but never sent back to pending.
-  absl::Status Release(const std::string& replica, const std::vector<std::string>& delivery_ids);
+  absl::Status Release(const std::string& replica,
+                       const std::vector<std::string>& delivery_ids) override;
 
   // Moves the due, pending deliveries of a slow endpoint `delay` into the
   // future: out of the head of the due index, which every claim would
   // otherwise scan past while the endpoint is saturated. Not an attempt.
-  absl::Status Defer(const std::string& endpoint_id, absl::Duration delay);
+  absl::Status Defer(const std::string& endpoint_id, absl::Duration delay) override;
 
   // Also takes or renews the queue reporter lease for `replica` (held for
   // `reporter_lease` past each call; another replica takes it once expired).
-  absl::StatusOr<QueueStats> Stats(const std::string& replica, absl::Duration reporter_lease);
+  absl::StatusOr<QueueStats> Stats(const std::string& replica,
+                                   absl::Duration reporter_lease) override;
 
  private:
   PgPool* pool_;

@@ -91,15 +91,15 @@ CURLcode OnSslContext(CURL*, void* ssl_ctx, void* user) {
   return CURLE_OK;
 }
 
-std::string ErrorTag(CURLcode code, bool ssrf_blocked) {
-  if (ssrf_blocked) return "ssrf_blocked";
+AttemptError ErrorOf(CURLcode code, bool ssrf_blocked) {
+  if (ssrf_blocked) return AttemptError::kSsrfBlocked;
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
-      return "dns";
+      return AttemptError::kDns;
     case CURLE_OPERATION_TIMEDOUT:
-      return "timeout";
+      return AttemptError::kTimeout;
     case CURLE_COULDNT_CONNECT:
-      return "connect";
+      return AttemptError::kConnect;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -108,9 +108,9 @@ std::string ErrorTag(CURLcode code, bool ssrf_blocked) {
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
-      return "tls";
+      return AttemptError::kTls;
     default:
-      return "network";
+      return AttemptError::kNetwork;
   }
 }
 
@@ -174,7 +174,7 @@ void HttpSender::Send(HttpRequest request, std::function<void(HttpResult)> done)
   absl::Status allowed = CheckStoredTarget(request.url, shared_->policy);
   if (!allowed.ok()) {
     HttpResult refused;
-    refused.error = "ssrf_blocked";
+    refused.error = AttemptError::kSsrfBlocked;
     refused.body = std::string(allowed.message());
     refused.started = absl::Now();
     done(std::move(refused));
@@ -186,7 +186,7 @@ void HttpSender::Send(HttpRequest request, std::function<void(HttpResult)> done)
   t->shared = shared_.get();
   ++in_flight_;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     incoming_.push_back(std::move(t));
   }
   curl_multi_wakeup(shared_->multi);
@@ -245,7 +245,7 @@ void HttpSender::Loop() {
       // at 1 KiB) is recorded as valid text.
       t->result.body = ToSafeText(t->result.body, kMaxResponseBodyBytes);
     } else {
-      t->result.error = ErrorTag(code, t->ssrf_blocked);
+      t->result.error = ErrorOf(code, t->ssrf_blocked);
       t->result.body = t->ssrf_blocked ? t->blocked_reason : curl_easy_strerror(code);
       t->result.retry_after.reset();
     }
@@ -256,7 +256,7 @@ void HttpSender::Loop() {
   while (!stop_) {
     std::deque<std::unique_ptr<Transfer>> batch;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       batch.swap(incoming_);
     }
     for (auto& t : batch) start(std::move(t));
@@ -270,7 +270,7 @@ void HttpSender::Loop() {
   }
   // Shutting down: whatever is still running or queued ends as "network".
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto& t : incoming_) start(std::move(t));
     incoming_.clear();
   }

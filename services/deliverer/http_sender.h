@@ -5,7 +5,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -13,34 +12,19 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/target_url.h"
-#include "services/deliverer/attempt_record.h"
+#include "services/deliverer/webhook_sender.h"
 
 namespace argus {
-
-struct HttpRequest {
-  std::string url;
-  std::vector<std::string> headers;  // "name: value"
-  std::string body;
-  absl::Duration timeout = absl::Seconds(10);
-};
-
-struct HttpResult {
-  int status_code = 0;  // 0 when no answer arrived
-  std::string error;    // "" on an answer; else timeout, dns, connect, tls, ssrf_blocked, network
-  std::string body;     // first kMaxResponseBodyBytes of the answer, as valid UTF-8
-  std::optional<std::string> retry_after;
-  absl::Time started;
-  absl::Duration duration;
-};
 
 // POSTs with libcurl's multi interface on a thread of its own: many
 // transfers at once, connections reused, TLS verified (system CAs plus
 // `ca_bundle`), redirects never followed, no proxies. The address actually
 // connected to is checked against `policy` at connect time (so DNS answers
 // cannot smuggle a private address in); a refusal is error "ssrf_blocked".
-class HttpSender {
+class HttpSender final : public WebhookSender {
  public:
   struct Options {
     TargetPolicy policy;
@@ -57,7 +41,7 @@ class HttpSender {
   // Thread-safe. `done` runs on the sender's thread (or, for a URL the
   // policy refuses, at once on the caller's, with error "ssrf_blocked");
   // keep it short.
-  void Send(HttpRequest request, std::function<void(HttpResult)> done);
+  void Send(HttpRequest request, std::function<void(HttpResult)> done) override;
 
   int in_flight() const { return in_flight_.load(); }
 
@@ -70,7 +54,7 @@ class HttpSender {
   void Loop();
 
   std::unique_ptr<Shared> shared_;
-  std::mutex mu_;
+  absl::Mutex mu_;
   std::deque<std::unique_ptr<Transfer>> incoming_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> stop_{false};
   std::atomic<int> in_flight_{0};

@@ -9,6 +9,7 @@
 #include "common/crypto.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/pg_listener.h"
 #include "common/pg_pool.h"
 #include "common/secret_box.h"
 #include "common/service_host.h"
@@ -96,7 +97,9 @@ absl::Status RunServer() {
                     .credentials = config->credentials.server,
                     .transport = config->credentials.server_mode});
   DelivererMetrics metrics(host.metrics());
-  Dispatcher dispatcher(options, &store, sender->get(), &*secrets, &metrics, config->database_url);
+  Dispatcher dispatcher(
+      options,
+      {.queue = &store, .sender = sender->get(), .secrets = &*secrets, .metrics = &metrics});
   DelivererService service(&dispatcher, &auth, &workers, options.replica_id,
                            [&] { host.RecheckHealth(); });
   DatabaseProbe database(config->database_url);
@@ -110,6 +113,11 @@ absl::Status RunServer() {
   PartitionKeeper partitions(retention, &pool);
   partitions.Start();
   dispatcher.Start();
+  // NOTIFY argus_deliveries (a publish, a redelivery) wakes the dispatcher;
+  // so does a (re)connect: anything published meanwhile went unheard.
+  PgListener deliveries(
+      config->database_url, "argus_deliveries", [&](const std::string&) { dispatcher.Wake(); },
+      [&] { dispatcher.Wake(); });
   LogInfo("delivering", {{"replica", options.replica_id}});
   ServeUntilTerminated(host, [&] { dispatcher.Drain(); });
   LogInfo("stopped", {{"delivered", absl::StrCat(dispatcher.GetStatus().delivered)}});

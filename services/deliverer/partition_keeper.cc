@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 
 namespace argus {
@@ -26,19 +27,8 @@ FROM argus_drop_partitions(now() - $1 * interval '1 second'))sql";
 
 PartitionKeeper::PartitionKeeper(Options options, PgPool* pool) : options_(options), pool_(pool) {}
 
-PartitionKeeper::~PartitionKeeper() { Stop(); }
-
 void PartitionKeeper::Start() {
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void PartitionKeeper::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  loop_.Start([this](bool stopping) { return Turn(stopping); });
 }
 
 absl::StatusOr<PartitionKeeper::Pass> PartitionKeeper::RunOnce() {
@@ -60,32 +50,25 @@ absl::StatusOr<PartitionKeeper::Pass> PartitionKeeper::RunOnce() {
   return pass;
 }
 
-void PartitionKeeper::Loop() {
+std::optional<absl::Time> PartitionKeeper::Turn(bool stopping) {
+  if (stopping) return std::nullopt;
   // A failed pass (a deadlock with a concurrent reader, the lock timeout, an
   // outage) is tried again after 1 s, doubling up to the interval.
-  absl::Duration retry = absl::ZeroDuration();
-  for (;;) {
-    absl::StatusOr<Pass> pass = RunOnce();
-    absl::Duration wait = options_.interval;
-    if (!pass.ok()) {
-      retry = std::min(options_.interval, std::max(absl::Seconds(1), 2 * retry));
-      wait = retry;
-      LogWarning(
-          "keeping partitions failed; trying again",
-          {{"error", std::string(pass.status().message())}, {"in", absl::FormatDuration(wait)}});
-    } else {
-      retry = absl::ZeroDuration();
-      if (pass->created > 0 || !pass->dropped.empty()) {
-        LogInfo("partitions kept", {{"created", absl::StrCat(pass->created)},
-                                    {"dropped", absl::StrJoin(pass->dropped, "; ")},
-                                    {"carried_forward", absl::StrCat(pass->carried_forward)}});
-      }
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] { return stopping_; })) {
-      return;
-    }
+  absl::StatusOr<Pass> pass = RunOnce();
+  if (!pass.ok()) {
+    retry_ = std::min(options_.interval, std::max(absl::Seconds(1), 2 * retry_));
+    LogWarning(
+        "keeping partitions failed; trying again",
+        {{"error", std::string(pass.status().message())}, {"in", absl::FormatDuration(retry_)}});
+    return absl::Now() + retry_;
   }
+  retry_ = absl::ZeroDuration();
+  if (pass->created > 0 || !pass->dropped.empty()) {
+    LogInfo("partitions kept", {{"created", absl::StrCat(pass->created)},
+                                {"dropped", absl::StrJoin(pass->dropped, "; ")},
+                                {"carried_forward", absl::StrCat(pass->carried_forward)}});
+  }
+  return absl::Now() + options_.interval;
 }
 
 }  // namespace argus

@@ -1,15 +1,13 @@
 #ifndef ARGUS_SERVICES_DELIVERER_PARTITION_KEEPER_H_
 #define ARGUS_SERVICES_DELIVERER_PARTITION_KEEPER_H_
 
-#include <condition_variable>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/background_loop.h"
 #include "common/pg_pool.h"
 
 namespace argus {
@@ -35,24 +33,22 @@ class PartitionKeeper {
   };
 
   PartitionKeeper(Options options, PgPool* pool);
-  ~PartitionKeeper();  // Stop()
+  ~PartitionKeeper() { Stop(); }
 
   PartitionKeeper(const PartitionKeeper&) = delete;
   PartitionKeeper& operator=(const PartitionKeeper&) = delete;
 
   void Start();
-  void Stop();
+  void Stop() { loop_.Stop(); }
 
  private:
   absl::StatusOr<Pass> RunOnce();
-  void Loop();
+  std::optional<absl::Time> Turn(bool stopping);
 
   const Options options_;
   PgPool* pool_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  absl::Duration retry_;  // the loop's
+  BackgroundLoop loop_;
 };
 
 }  // namespace argus

@@ -1,6 +1,7 @@
 #include "services/deliverer/result_recorder.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/pg_pool.h"
 
@@ -15,13 +16,14 @@ constexpr char kBodyDropped[] = "[response body dropped: it could not be stored]
 
 }  // namespace
 
-ResultRecorder::ResultRecorder(std::string replica_id, DeliveryStore* store,
+ResultRecorder::ResultRecorder(std::string replica_id, DeliveryQueue* queue,
                                DelivererMetrics* metrics, std::function<void()> written)
     : replica_id_(std::move(replica_id)),
-      store_(store),
+      queue_(queue),
       metrics_(metrics),
-      written_(std::move(written)) {
-  thread_ = std::thread([this] { Loop(); });
+      written_(std::move(written)),
+      backoff_(kFirstBackoff) {
+  loop_.Start([this](bool finishing) { return Turn(finishing); });
 }
 
 ResultRecorder::~ResultRecorder() { Finish(); }
@@ -30,60 +32,55 @@ void ResultRecorder::Add(std::vector<AttemptRecord> records) {
   if (records.empty()) return;
   pending_ += static_cast<int>(records.size());
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (AttemptRecord& r : records) queue_.push_back(std::move(r));
+    absl::MutexLock lock(&mu_);
+    for (AttemptRecord& r : records) waiting_.push_back(std::move(r));
   }
-  cv_.notify_one();
+  loop_.Wake();
 }
 
-void ResultRecorder::Finish() {
+void ResultRecorder::Finish() { loop_.Stop(); }
+
+std::optional<absl::Time> ResultRecorder::Turn(bool finishing) {
+  // Backing off: new results do not cut the wait short.
+  if (!finishing && absl::Now() < retry_at_) return retry_at_;
+  std::vector<AttemptRecord> batch;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    finishing_ = true;
+    absl::MutexLock lock(&mu_);
+    if (waiting_.empty()) {
+      if (finishing) return std::nullopt;  // all written
+      return absl::InfiniteFuture();
+    }
+    size_t n = std::min(waiting_.size(), kMaxRecordBatch);
+    batch.assign(std::make_move_iterator(waiting_.begin()),
+                 std::make_move_iterator(waiting_.begin() + static_cast<ptrdiff_t>(n)));
+    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<ptrdiff_t>(n));
   }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
-}
-
-void ResultRecorder::Loop() {
-  absl::Duration backoff = kFirstBackoff;
-  for (;;) {
-    std::vector<AttemptRecord> batch;
-    bool finishing;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return !queue_.empty() || finishing_; });
-      if (queue_.empty()) return;  // finishing, all written
-      finishing = finishing_;
-      size_t n = std::min(queue_.size(), kMaxRecordBatch);
-      batch.assign(std::make_move_iterator(queue_.begin()),
-                   std::make_move_iterator(queue_.begin() + static_cast<ptrdiff_t>(n)));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
-    }
-    size_t taken = batch.size();
-    if (Write(batch)) {
-      pending_ -= static_cast<int>(taken);
-      backoff = kFirstBackoff;
-      written_();
-      continue;
-    }
-    // `batch` now holds what failed transiently.
-    pending_ -= static_cast<int>(taken - batch.size());
-    if (finishing) {  // the last try: their leases will expire
-      pending_ -= static_cast<int>(batch.size());
-      continue;
-    }
-    LogWarning("recording results failed; retrying", {{"results", absl::StrCat(batch.size())},
-                                                      {"retry_in", absl::FormatDuration(backoff)}});
-    std::unique_lock<std::mutex> lock(mu_);
-    for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(backoff), [this] { return finishing_; });
-    backoff = std::min(kMaxBackoff, backoff * 2);
+  size_t taken = batch.size();
+  if (Write(batch)) {
+    pending_ -= static_cast<int>(taken);
+    backoff_ = kFirstBackoff;
+    written_();
+    return absl::Now();  // more may be waiting
   }
+  // `batch` now holds what failed transiently.
+  pending_ -= static_cast<int>(taken - batch.size());
+  if (finishing) {  // the last try: their leases will expire
+    pending_ -= static_cast<int>(batch.size());
+    return absl::Now();
+  }
+  LogWarning("recording results failed; retrying", {{"results", absl::StrCat(batch.size())},
+                                                    {"retry_in", absl::FormatDuration(backoff_)}});
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) waiting_.push_front(std::move(*it));
+  }
+  retry_at_ = absl::Now() + backoff_;
+  backoff_ = std::min(kMaxBackoff, backoff_ * 2);
+  return retry_at_;
 }
 
 bool ResultRecorder::Write(std::vector<AttemptRecord>& batch) {
-  absl::StatusOr<int> disabled = store_->Record(replica_id_, batch);
+  absl::StatusOr<int> disabled = queue_->Record(replica_id_, batch);
   if (disabled.ok()) {
     if (*disabled > 0) metrics_->EndpointsDisabled(*disabled);
     batch.clear();
@@ -102,7 +99,7 @@ std::vector<AttemptRecord> ResultRecorder::WriteOneByOne(std::vector<AttemptReco
   std::vector<AttemptRecord> retry;
   for (AttemptRecord& r : batch) {
     std::vector<AttemptRecord> one = {r};
-    absl::StatusOr<int> s = store_->Record(replica_id_, one);
+    absl::StatusOr<int> s = queue_->Record(replica_id_, one);
     if (s.ok()) {
       if (*s > 0) metrics_->EndpointsDisabled(*s);
       continue;
@@ -113,7 +110,7 @@ std::vector<AttemptRecord> ResultRecorder::WriteOneByOne(std::vector<AttemptReco
     }
     metrics_->ResultWriteFailed("row");
     one[0].response_body = kBodyDropped;
-    s = store_->Record(replica_id_, one);
+    s = queue_->Record(replica_id_, one);
     if (s.ok()) {
       metrics_->ResultWriteFailed("body_dropped");
       LogWarning("recorded an attempt without its response body (it could not be stored)",

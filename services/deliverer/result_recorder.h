@@ -2,21 +2,21 @@
 #define ARGUS_SERVICES_DELIVERER_RESULT_RECORDER_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/background_loop.h"
 #include "services/deliverer/deliverer_metrics.h"
-#include "services/deliverer/delivery_store.h"
+#include "services/deliverer/delivery_queue.h"
 
 namespace argus {
 
-// Writes attempt results to PostgreSQL in batches (one transaction each) on a
+// Writes attempt results to the queue (PostgreSQL) in batches (one transaction each) on a
 // thread of its own, so the dispatch loop never waits for a commit between a
 // NOTIFY and its claim. A batch that fails for a transient reason (the
 // database is away, a conflict) is tried again with backoff, a log line each
@@ -29,7 +29,7 @@ namespace argus {
 class ResultRecorder {
  public:
   // `written` runs (on the recorder's thread) after each batch is written.
-  ResultRecorder(std::string replica_id, DeliveryStore* store, DelivererMetrics* metrics,
+  ResultRecorder(std::string replica_id, DeliveryQueue* queue, DelivererMetrics* metrics,
                  std::function<void()> written);
   ~ResultRecorder();  // Finish()
 
@@ -42,11 +42,11 @@ class ResultRecorder {
   // would expire under unwritten results and their deliveries go out twice).
   int Pending() const { return pending_; }
   // Writes what is queued (one more try each on failure) and stops.
-  // Blocks until done. Idempotent.
+  // Blocks until done. Idempotent; safe from several threads at once.
   void Finish();
 
  private:
-  void Loop();
+  std::optional<absl::Time> Turn(bool finishing);
   // Writes `batch`; false when it failed transiently and should be retried.
   bool Write(std::vector<AttemptRecord>& batch);
   // Writes each row alone (the batch failed for its data); returns the rows
@@ -54,15 +54,15 @@ class ResultRecorder {
   std::vector<AttemptRecord> WriteOneByOne(std::vector<AttemptRecord> batch);
 
   const std::string replica_id_;
-  DeliveryStore* store_;
+  DeliveryQueue* queue_;
   DelivererMetrics* metrics_;
   const std::function<void()> written_;
   std::atomic<int> pending_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<AttemptRecord> queue_ ABSL_GUARDED_BY(mu_);
-  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  absl::Duration backoff_;  // the loop's, as is retry_at_
+  absl::Time retry_at_ = absl::InfinitePast();
+  absl::Mutex mu_;
+  std::deque<AttemptRecord> waiting_ ABSL_GUARDED_BY(mu_);
+  BackgroundLoop loop_;  // last: its thread uses everything above
 };
 
 }  // namespace argus

@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/pg_pool.h"
+#include "services/deliverer/delivery_store.h"
 #include "tests/support/test_database.h"
 
 namespace argus {

@@ -19,7 +19,7 @@ EventIngestService::EventIngestService(EventStore* store, Authenticator* auth, W
       debouncer_(debouncer) {}
 
 bool EventIngestService::IsKnownType(absl::string_view type) {
-  std::lock_guard<std::mutex> lock(catalog_mu_);
+  absl::MutexLock lock(&catalog_mu_);
   if (catalog_.find(type) != catalog_.end()) return true;
   absl::Time now = absl::Now();
   if (now - catalog_loaded_ < absl::Seconds(1)) return false;

@@ -1,11 +1,11 @@
 #ifndef ARGUS_SERVICES_EVENT_INGEST_EVENT_INGEST_SERVICE_H_
 #define ARGUS_SERVICES_EVENT_INGEST_EVENT_INGEST_SERVICE_H_
 
-#include <mutex>
 #include <set>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "argus/webhooks/v1/event_ingest.grpc.pb.h"
 #include "common/auth.h"
@@ -49,7 +49,7 @@ class EventIngestService final : public v1::EventIngest::CallbackService {
   DebouncerForwarder* debouncer_;
 
   // The event catalog, reloaded when a type is not found (at most once a second).
-  std::mutex catalog_mu_;
+  absl::Mutex catalog_mu_;
   std::set<std::string, std::less<>> catalog_ ABSL_GUARDED_BY(catalog_mu_);
   absl::Time catalog_loaded_ ABSL_GUARDED_BY(catalog_mu_) = absl::InfinitePast();
 };

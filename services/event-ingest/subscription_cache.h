@@ -3,13 +3,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "common/pg_listener.h"
 
 namespace argus {
@@ -44,7 +44,7 @@ class SubscriptionCache {
   void Clear();
 
  private:
-  std::mutex mu_;
+  absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const OrgSubscriptions>> by_org_
       ABSL_GUARDED_BY(mu_);
 };
