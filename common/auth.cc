@@ -58,7 +58,7 @@ absl::string_view AuthorizationHeader(const grpc::ServerContextBase& context) {
 
 std::optional<absl::StatusOr<TokenGrant>> Authenticator::Cached(const std::string& hash) {
   absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = cache_.find(hash);
   if (it == cache_.end() || it->second.expires <= now) return std::nullopt;
   if (!it->second.grant) return absl::UnauthenticatedError("invalid token");
@@ -69,7 +69,7 @@ absl::StatusOr<TokenGrant> Authenticator::Lookup(const std::string& hash) {
   if (auto cached = Cached(hash)) return *cached;
   absl::StatusOr<std::optional<TokenGrant>> found = store_->LookupToken(hash);
   if (!found.ok()) return found.status();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();
   cache_[hash] = {*found, absl::Now() + (found->has_value() ? cache_ttl_ : negative_ttl_)};
   if (!found->has_value()) return absl::UnauthenticatedError("invalid token");

@@ -10,7 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/time.h"
 #include "common/token_store.h"
 
@@ -80,7 +80,7 @@ class Authenticator {
   const std::string internal_token_;
   const absl::Duration cache_ttl_;
   const absl::Duration negative_ttl_;
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, CachedGrant> cache_ ABSL_GUARDED_BY(mu_);
 };
 

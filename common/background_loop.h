@@ -6,7 +6,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/time.h"
 
 namespace argus {
@@ -40,10 +40,10 @@ class BackgroundLoop {
   void Run();
 
   Turn turn_;
-  absl::Mutex mu_;
+  Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Mutex join_mu_;  // one Stop joins; the others wait for it
+  Mutex join_mu_;  // one Stop joins; the others wait for it
   std::thread thread_ ABSL_GUARDED_BY(join_mu_);
 };
 

@@ -55,7 +55,7 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
   auto* reactor = context->DefaultReactor();
   HealthCheckResponse::ServingStatus status;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    RecursiveMutexLock lock(&mu_);
     status = StatusOf(request->service());
   }
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
@@ -70,7 +70,7 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
 
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
     grpc::CallbackServerContext* context, const HealthCheckRequest* request) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(&mu_);
   auto* watcher = new Watcher(this, StatusOf(request->service()));
   if (shutting_down_) {
     watcher->FinishOnce(grpc::Status::OK);
@@ -81,7 +81,7 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
 }
 
 void HealthService::SetServing(bool serving) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(&mu_);
   if (serving_ == serving) return;
   serving_ = serving;
   FinishWatches();
@@ -93,13 +93,13 @@ void HealthService::FinishWatches() {
 }
 
 void HealthService::Shutdown() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(&mu_);
   shutting_down_ = true;
   FinishWatches();
 }
 
 void HealthService::Forget(Watcher* watcher) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(&mu_);
   watchers_.erase(watcher);
 }
 

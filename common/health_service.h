@@ -1,12 +1,12 @@
 #ifndef ARGUS_COMMON_HEALTH_SERVICE_H_
 #define ARGUS_COMMON_HEALTH_SERVICE_H_
 
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace argus {
@@ -50,7 +50,7 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   const std::vector<std::string> services_;
   // Recursive: a watcher finished during Shutdown may run OnDone (→ Forget)
   // on the same thread; holding it across Shutdown keeps watchers alive.
-  std::recursive_mutex mu_;
+  RecursiveMutex mu_;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   bool serving_ ABSL_GUARDED_BY(mu_) = true;
   std::set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);

@@ -100,11 +100,11 @@ absl::Status PgPool::Run(absl::string_view op,
                          absl::FunctionRef<absl::Status(pqxx::connection&)> fn) {
   std::unique_ptr<pqxx::connection> conn;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || in_use_ < options_.size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&free), options_.acquire_timeout)) {
+    if (!mu_.AwaitWithTimeout(free, options_.acquire_timeout)) {
       return absl::UnavailableError("all database connections busy, retry later");
     }
     if (!idle_.empty()) {
@@ -136,7 +136,7 @@ absl::Status PgPool::Run(absl::string_view op,
   }
   bool keep = conn != nullptr && conn->is_open() && !absl::IsUnavailable(status);
 
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   --in_use_;
   if (keep) {
     idle_.push_back(std::move(conn));

@@ -28,7 +28,7 @@ class MessageLite;
   X(CompleteSessionRequest) X(CreateEndpointRequest) X(DeleteEndpointRequest)                 \
   X(DrainRequest) X(GetDeliveryRequest) X(GetEndpointRequest) X(GetEndpointStatsRequest) X(GetEventRequest)      \
   X(GetStatusRequest) X(ListDeliveriesRequest) X(ListEndpointsRequest)                        \
-  X(ListEventTypesRequest) X(ListOpenSessionsRequest) X(ObserveRequest)                       \
+  X(ListEventTypesRequest) X(ListOpenSessionsRequest)                        \
   X(PauseEndpointRequest) X(PublishBatchRequest) X(PublishRequest) X(RecoverFailedRequest)    \
   X(RedeliverRequest) X(ResumeEndpointRequest) X(RotateSecretRequest)                         \
   X(SendTestEventRequest) X(UpdateEndpointRequest)

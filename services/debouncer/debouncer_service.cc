@@ -11,23 +11,6 @@ DebouncerService::DebouncerService(SessionStore* store, SessionRoller* roller, A
                                    WorkerPool* workers, absl::Duration quiet_window)
     : store_(store), roller_(roller), auth_(auth), workers_(workers), quiet_window_(quiet_window) {}
 
-grpc::ServerUnaryReactor* DebouncerService::Observe(grpc::CallbackServerContext* context,
-                                                    const v1::ObserveRequest* request,
-                                                    v1::ObserveResponse* response) {
-  return RunAuthorizedOnWorker(
-      context, *request, *workers_, *auth_, kScopeAdmin, [=, this]() -> absl::Status {
-        absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin, request->org());
-        if (!caller.ok()) return caller.status();
-        if (!caller->internal) {
-          return absl::PermissionDeniedError("Observe is called by event-ingest only");
-        }
-        // The event is committed: counting reads it from the database, so an
-        // Observe that never arrives costs only latency, never a capture.
-        roller_->Wake();
-        return absl::OkStatus();
-      });
-}
-
 grpc::ServerUnaryReactor* DebouncerService::ListOpenSessions(
     grpc::CallbackServerContext* context, const v1::ListOpenSessionsRequest* request,
     v1::ListOpenSessionsResponse* response) {

@@ -11,17 +11,13 @@ namespace argus {
 
 namespace v1 = ::argus::webhooks::v1;
 
-// argus.webhooks.v1.Debouncer. Observe takes the internal token only (it is
-// event-ingest's); ListOpenSessions and CompleteSession take an `admin` token
-// and see only its org.
+// argus.webhooks.v1.Debouncer: ListOpenSessions and CompleteSession take an
+// `admin` token and see only its org.
 class DebouncerService final : public v1::Debouncer::CallbackService {
  public:
   DebouncerService(SessionStore* store, SessionRoller* roller, Authenticator* auth,
                    WorkerPool* workers, absl::Duration quiet_window);
 
-  grpc::ServerUnaryReactor* Observe(grpc::CallbackServerContext* context,
-                                    const v1::ObserveRequest* request,
-                                    v1::ObserveResponse* response) override;
   grpc::ServerUnaryReactor* ListOpenSessions(grpc::CallbackServerContext* context,
                                              const v1::ListOpenSessionsRequest* request,
                                              v1::ListOpenSessionsResponse* response) override;

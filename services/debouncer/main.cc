@@ -3,8 +3,10 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "common/auth.h"
+#include "common/channels.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/pg_listener.h"
 #include "common/pg_pool.h"
 #include "common/service_host.h"
 #include "common/token_store.h"
@@ -57,6 +59,11 @@ absl::Status RunServer() {
     return s;
   }
   roller.Start();
+  // event-ingest notifies after a commit that stored captures; on a
+  // (re)connect, count at once: notifications meanwhile went unheard.
+  PgListener captures(
+      config->database_url, kCapturesChannel, [&](const std::string&) { roller.Wake(); },
+      [&] { roller.Wake(); });
   ServeUntilTerminated(host);
   return absl::OkStatus();
 }

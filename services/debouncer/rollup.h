@@ -1,9 +1,8 @@
 #ifndef ARGUS_SERVICES_DEBOUNCER_ROLLUP_H_
 #define ARGUS_SERVICES_DEBOUNCER_ROLLUP_H_
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"

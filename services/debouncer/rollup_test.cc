@@ -8,10 +8,14 @@ namespace {
 using Json = nlohmann::json;
 
 TEST(RollupTest, CapturesKeepWhatTheRollupNeeds) {
-  Json payload = {{"sessionName", "S1"},     {"eventName", "Order.Complete"},
-                  {"eventUniqueId", "Tutorial Order"}, {"averageFps", 58.3},
-                  {"avgFrameTime", 17.1},    {"appVersion", "0.4.2"},
-                  {"deviceModel", "iPhone"}, {"secretInternalField", "dropped"}};
+  Json payload = {{"sessionName", "S1"},
+                  {"eventName", "Order.Complete"},
+                  {"eventUniqueId", "Tutorial Order"},
+                  {"averageFps", 58.3},
+                  {"avgFrameTime", 17.1},
+                  {"appVersion", "0.4.2"},
+                  {"deviceModel", "iPhone"},
+                  {"secretInternalField", "dropped"}};
   Json cap = CaptureFromPayload(payload, absl::FromUnixSeconds(1714742400));
   EXPECT_EQ(cap["eventName"], "Order.Complete");
   EXPECT_EQ(cap["averageFps"], 58.3);
@@ -24,12 +28,22 @@ TEST(RollupTest, CapturesKeepWhatTheRollupNeeds) {
 
 TEST(RollupTest, AveragesPeakAndCount) {
   Json captures = Json::array();
-  captures.push_back({{"averageFps", 60.0}, {"avgFrameTime", 16.0}, {"monoMemoryMb", 200},
-                      {"appVersion", "0.4.1"}, {"capturedAt", "a"}, {"projectName", "MyGame"}});
-  captures.push_back({{"averageFps", 50.0}, {"avgFrameTime", 20.0}, {"monoMemoryMb", 287},
-                      {"appVersion", "0.4.2"}, {"capturedAt", "b"}});
+  captures.push_back({{"averageFps", 60.0},
+                      {"avgFrameTime", 16.0},
+                      {"monoMemoryMb", 200},
+                      {"appVersion", "0.4.1"},
+                      {"capturedAt", "a"},
+                      {"projectName", "MyGame"}});
+  captures.push_back({{"averageFps", 50.0},
+                      {"avgFrameTime", 20.0},
+                      {"monoMemoryMb", 287},
+                      {"appVersion", "0.4.2"},
+                      {"capturedAt", "b"}});
   captures.push_back({{"appVersion", "0.4.2"}, {"capturedAt", "c"}});  // reports no metrics
-  Json r = BuildRollup({.org = "studio", .project = "mygame", .label = "Run 1/2", .period = 2,
+  Json r = BuildRollup({.org = "studio",
+                        .project = "mygame",
+                        .label = "Run 1/2",
+                        .period = 2,
                         .dashboard_base_url = "https://argus.example.com"},
                        captures);
   EXPECT_EQ(r["captureCount"], 3);
@@ -47,7 +61,8 @@ TEST(RollupTest, AveragesPeakAndCount) {
 }
 
 TEST(RollupTest, NoMetricsMeansNullNotZero) {
-  Json r = BuildRollup({.org = "o", .project = "p", .label = "l"}, Json::array({{{"capturedAt", "x"}}}));
+  Json r =
+      BuildRollup({.org = "o", .project = "p", .label = "l"}, Json::array({{{"capturedAt", "x"}}}));
   EXPECT_TRUE(r["averageFps"].is_null());
   EXPECT_TRUE(r["peakMonoMemoryMb"].is_null());
 }

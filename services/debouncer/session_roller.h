@@ -32,7 +32,8 @@ class SessionRoller {
   ~SessionRoller() { loop_.Stop(); }
 
   void Start();
-  // New captures were committed (Observe): count them now, not at the next tick.
+  // New captures were committed (NOTIFY argus_captures): count them now,
+  // not at the next tick.
   void Wake() { loop_.Wake(); }
   // Completes the open period of (org, project, label) at once. NOT_FOUND
   // when there is none. Returns the published event id.

@@ -49,7 +49,7 @@ void Dispatcher::Start() {
 
 void Dispatcher::Wake() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     notified_ = true;
   }
   loop_.Wake();
@@ -57,7 +57,7 @@ void Dispatcher::Wake() {
 
 void Dispatcher::Drain() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     status_.draining = true;
   }
   loop_.Stop();
@@ -65,7 +65,7 @@ void Dispatcher::Drain() {
 }
 
 Dispatcher::Status Dispatcher::GetStatus() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return status_;
 }
 
@@ -73,7 +73,7 @@ std::optional<absl::Time> Dispatcher::Turn(bool draining) {
   std::deque<FinishedRequest> done;
   bool notified;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     done.swap(finished_);
     notified = notified_;
     notified_ = false;
@@ -104,7 +104,7 @@ std::optional<absl::Time> Dispatcher::Turn(bool draining) {
   }
   Periodic(now);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     status_.in_flight = admission_.sending();
     status_.claimed = admission_.sending() + admission_.waiting();
   }
@@ -207,7 +207,7 @@ void Dispatcher::Send(ClaimedDelivery d) {
 
 void Dispatcher::Finish(FinishedRequest f) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     finished_.push_back(std::move(f));
   }
   loop_.Wake();
@@ -223,7 +223,7 @@ AttemptRecord Dispatcher::Decide(FinishedRequest f) {
   if (r.verdict == DeliveryVerdict::kSucceeded) {
     metrics_->Finished("succeeded");
     metrics_->EndToEnd(absl::ToDoubleSeconds(now - created));
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     ++status_.delivered;
   } else if (r.verdict == DeliveryVerdict::kFailed) {
     metrics_->Finished("failed");
@@ -271,7 +271,7 @@ void Dispatcher::Periodic(absl::Time now) {
       metrics_->NoQueueDepth();
     }
     if (stats.ok()) {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       status_.lag = stats->oldest_due_age;
     }
   }

@@ -8,7 +8,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/time.h"
 #include "common/background_loop.h"
 #include "common/clock.h"
@@ -113,7 +113,7 @@ class Dispatcher {
   absl::Time next_expire_;
   absl::Time next_stats_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   bool notified_ ABSL_GUARDED_BY(mu_) = true;
   std::deque<FinishedRequest> finished_ ABSL_GUARDED_BY(mu_);
   Status status_ ABSL_GUARDED_BY(mu_);

@@ -20,14 +20,14 @@ constexpr char kKey[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 class FakeQueue final : public DeliveryQueue {
  public:
   void AddDue(ClaimedDelivery d) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     due_.push_back(std::move(d));
   }
 
   absl::StatusOr<std::vector<ClaimedDelivery>> Claim(
       const std::string& replica, int limit, absl::Duration lease,
       const std::vector<std::string>& skip) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     ++claims_;
     std::vector<ClaimedDelivery> out;
     for (auto it = due_.begin(); it != due_.end() && static_cast<int>(out.size()) < limit;) {
@@ -42,18 +42,18 @@ class FakeQueue final : public DeliveryQueue {
   }
   absl::StatusOr<int> Record(const std::string& replica,
                              const std::vector<AttemptRecord>& records) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     records_.insert(records_.end(), records.begin(), records.end());
     return 0;
   }
   absl::StatusOr<ExpiredLeases> ExpireLeases() override { return ExpiredLeases{}; }
   absl::Status Release(const std::string& replica, const std::vector<std::string>& ids) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     released_.insert(released_.end(), ids.begin(), ids.end());
     return absl::OkStatus();
   }
   absl::Status Defer(const std::string& endpoint_id, absl::Duration delay) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     deferred_.push_back(endpoint_id);
     return absl::OkStatus();
   }
@@ -63,26 +63,26 @@ class FakeQueue final : public DeliveryQueue {
 
   // The first `n` records written, waiting up to 10 s for them.
   std::vector<AttemptRecord> Records(size_t n) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto enough = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return records_.size() >= n; };
-    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    mu_.AwaitWithTimeout(enough, absl::Seconds(10));
     return records_;
   }
   std::vector<std::string> released() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return released_;
   }
   std::vector<std::string> deferred() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return deferred_;
   }
   int claims() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return claims_;
   }
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<ClaimedDelivery> due_ ABSL_GUARDED_BY(mu_);
   std::vector<AttemptRecord> records_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> released_ ABSL_GUARDED_BY(mu_);

@@ -186,7 +186,7 @@ void HttpSender::Send(HttpRequest request, std::function<void(HttpResult)> done)
   t->shared = shared_.get();
   ++in_flight_;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     incoming_.push_back(std::move(t));
   }
   curl_multi_wakeup(shared_->multi);
@@ -256,7 +256,7 @@ void HttpSender::Loop() {
   while (!stop_) {
     std::deque<std::unique_ptr<Transfer>> batch;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       batch.swap(incoming_);
     }
     for (auto& t : batch) start(std::move(t));
@@ -270,7 +270,7 @@ void HttpSender::Loop() {
   }
   // Shutting down: whatever is still running or queued ends as "network".
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (auto& t : incoming_) start(std::move(t));
     incoming_.clear();
   }

@@ -12,7 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/time.h"
 #include "common/target_url.h"
 #include "services/deliverer/webhook_sender.h"
@@ -54,7 +54,7 @@ class HttpSender final : public WebhookSender {
   void Loop();
 
   std::unique_ptr<Shared> shared_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<std::unique_ptr<Transfer>> incoming_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> stop_{false};
   std::atomic<int> in_flight_{0};

@@ -8,6 +8,7 @@
 #include "common/auth.h"
 #include "common/crypto.h"
 #include "common/flags.h"
+#include "common/channels.h"
 #include "common/log.h"
 #include "common/pg_listener.h"
 #include "common/pg_pool.h"
@@ -116,7 +117,7 @@ absl::Status RunServer() {
   // NOTIFY argus_deliveries (a publish, a redelivery) wakes the dispatcher;
   // so does a (re)connect: anything published meanwhile went unheard.
   PgListener deliveries(
-      config->database_url, "argus_deliveries", [&](const std::string&) { dispatcher.Wake(); },
+      config->database_url, kDeliveriesChannel, [&](const std::string&) { dispatcher.Wake(); },
       [&] { dispatcher.Wake(); });
   LogInfo("delivering", {{"replica", options.replica_id}});
   ServeUntilTerminated(host, [&] { dispatcher.Drain(); });

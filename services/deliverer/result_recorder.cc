@@ -32,7 +32,7 @@ void ResultRecorder::Add(std::vector<AttemptRecord> records) {
   if (records.empty()) return;
   pending_ += static_cast<int>(records.size());
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (AttemptRecord& r : records) waiting_.push_back(std::move(r));
   }
   loop_.Wake();
@@ -45,7 +45,7 @@ std::optional<absl::Time> ResultRecorder::Turn(bool finishing) {
   if (!finishing && absl::Now() < retry_at_) return retry_at_;
   std::vector<AttemptRecord> batch;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (waiting_.empty()) {
       if (finishing) return std::nullopt;  // all written
       return absl::InfiniteFuture();
@@ -71,7 +71,7 @@ std::optional<absl::Time> ResultRecorder::Turn(bool finishing) {
   LogWarning("recording results failed; retrying", {{"results", absl::StrCat(batch.size())},
                                                     {"retry_in", absl::FormatDuration(backoff_)}});
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) waiting_.push_front(std::move(*it));
   }
   retry_at_ = absl::Now() + backoff_;

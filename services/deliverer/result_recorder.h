@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "common/background_loop.h"
 #include "services/deliverer/deliverer_metrics.h"
 #include "services/deliverer/delivery_queue.h"
@@ -60,7 +60,7 @@ class ResultRecorder {
   std::atomic<int> pending_{0};
   absl::Duration backoff_;  // the loop's, as is retry_at_
   absl::Time retry_at_ = absl::InfinitePast();
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<AttemptRecord> waiting_ ABSL_GUARDED_BY(mu_);
   BackgroundLoop loop_;  // last: its thread uses everything above
 };

@@ -10,21 +10,22 @@ namespace argus {
 
 EventIngestService::EventIngestService(EventStore* store, Authenticator* auth, WorkerPool* workers,
                                        IngestMetrics* metrics, size_t max_payload_bytes,
-                                       DebouncerForwarder* debouncer)
+                                       PgNotifier* captures)
     : store_(store),
       auth_(auth),
       workers_(workers),
       metrics_(metrics),
       max_payload_bytes_(max_payload_bytes),
-      debouncer_(debouncer) {}
+      captures_(captures) {}
 
-bool EventIngestService::IsKnownType(absl::string_view type) {
-  absl::MutexLock lock(&catalog_mu_);
+absl::StatusOr<bool> EventIngestService::IsKnownType(absl::string_view type) {
+  MutexLock lock(&catalog_mu_);
   if (catalog_.find(type) != catalog_.end()) return true;
   absl::Time now = absl::Now();
   if (now - catalog_loaded_ < absl::Seconds(1)) return false;
+  // An outage is not an unknown type: the publisher should retry.
   absl::StatusOr<std::vector<std::string>> names = store_->LoadCatalog();
-  if (!names.ok()) return false;
+  if (!names.ok()) return names.status();
   catalog_loaded_ = now;
   catalog_ = {names->begin(), names->end()};
   return catalog_.find(type) != catalog_.end();
@@ -69,6 +70,7 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
     metrics_->failed.Increment(static_cast<double>(requests.size()));
     return outcomes.status();
   }
+  bool stored_captures = false;
   for (size_t i = 0; i < outcomes->size(); ++i) {
     const PublishOutcome& o = (*outcomes)[i];
     responses[i]->set_event_id(o.event_id);
@@ -76,15 +78,9 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
     responses[i]->set_fanout(o.fanout);
     (o.duplicate ? metrics_->duplicate : metrics_->accepted).Increment();
     metrics_->fanout.Increment(o.fanout);
-    if (debouncer_ != nullptr && !o.duplicate && events[i].type == "session.created") {
-      v1::ObserveRequest observe;
-      observe.set_event_id(o.event_id);
-      observe.set_org(caller->org.slug);
-      observe.set_project(events[i].project);
-      observe.set_data_json(events[i].payload_json);
-      debouncer_->Observe(std::move(observe));
-    }
+    stored_captures |= !o.duplicate && events[i].type == "session.created";
   }
+  if (stored_captures) captures_->Poke();  // committed: wake the debouncer
   metrics_->publish_seconds.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return absl::OkStatus();

@@ -5,12 +5,12 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "argus/webhooks/v1/event_ingest.grpc.pb.h"
 #include "common/auth.h"
+#include "common/mutex.h"
+#include "common/pg_notifier.h"
 #include "common/worker_pool.h"
-#include "services/event-ingest/debouncer_forwarder.h"
 #include "services/event-ingest/event_store.h"
 #include "services/event-ingest/ingest_metrics.h"
 
@@ -22,10 +22,10 @@ namespace argus {
 // stored; OK means committed; a database outage is UNAVAILABLE.
 class EventIngestService final : public v1::EventIngest::CallbackService {
  public:
-  // `debouncer` (may be null) is told about committed session.created events.
+  // `captures` is poked after a commit that stored session.created events
+  // (NOTIFY argus_captures: the debouncer counts them).
   EventIngestService(EventStore* store, Authenticator* auth, WorkerPool* workers,
-                     IngestMetrics* metrics, size_t max_payload_bytes,
-                     DebouncerForwarder* debouncer);
+                     IngestMetrics* metrics, size_t max_payload_bytes, PgNotifier* captures);
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const v1::PublishRequest* request,
@@ -39,17 +39,19 @@ class EventIngestService final : public v1::EventIngest::CallbackService {
   absl::Status Handle(const grpc::CallbackServerContext& context,
                       const std::vector<const v1::PublishRequest*>& requests, bool batch,
                       std::vector<v1::PublishResponse*> responses);
-  bool IsKnownType(absl::string_view type);
+  // Reloads the catalog (at most once a second) for a type not in it; the
+  // reload's error (an outage) is returned, not "unknown".
+  absl::StatusOr<bool> IsKnownType(absl::string_view type);
 
   EventStore* store_;
   Authenticator* auth_;
   WorkerPool* workers_;
   IngestMetrics* metrics_;
   const size_t max_payload_bytes_;
-  DebouncerForwarder* debouncer_;
+  PgNotifier* captures_;
 
   // The event catalog, reloaded when a type is not found (at most once a second).
-  absl::Mutex catalog_mu_;
+  Mutex catalog_mu_;
   std::set<std::string, std::less<>> catalog_ ABSL_GUARDED_BY(catalog_mu_);
   absl::Time catalog_loaded_ ABSL_GUARDED_BY(catalog_mu_) = absl::InfinitePast();
 };

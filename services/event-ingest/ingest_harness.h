@@ -33,7 +33,8 @@ class IngestHarness {
   ServiceHarness base_;
   SubscriptionCache cache_;
   SubscriptionInvalidator invalidator_;
-  PgNotifier notifier_;
+  PgNotifier deliveries_;
+  PgNotifier captures_;
   EventStore store_;
   IngestMetrics metrics_;
   EventIngestService service_;

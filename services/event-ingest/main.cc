@@ -4,6 +4,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
+#include "common/channels.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/pg_notifier.h"
@@ -11,14 +12,13 @@
 #include "common/service_host.h"
 #include "common/token_store.h"
 #include "common/worker_pool.h"
-#include "services/event-ingest/debouncer_forwarder.h"
 #include "services/event-ingest/event_ingest_service.h"
 #include "services/event-ingest/event_store.h"
 #include "services/event-ingest/ingest_metrics.h"
 #include "services/event-ingest/subscription_cache.h"
 
-ABSL_FLAG(std::string, debouncer_addr, "127.0.0.1:50053",
-          "the debouncer, told about session.created events (needs ARGUS_INTERNAL_TOKEN)");
+// The debouncer now hears of captures by NOTIFY; the flag is still accepted.
+ABSL_RETIRED_FLAG(std::string, debouncer_addr, "", "retired: the debouncer listens for NOTIFY");
 ABSL_FLAG(int64_t, max_payload_bytes, argus::kDefaultMaxPayloadBytes,
           "largest accepted event payload (JSON bytes)");
 
@@ -37,8 +37,9 @@ absl::Status RunServer() {
   Authenticator auth(&tokens, config->internal_token);
   SubscriptionCache cache;
   SubscriptionInvalidator invalidator(config->database_url, &cache);
-  PgNotifier notifier(config->database_url, "argus_deliveries");
-  EventStore store(&pool, &cache, &notifier);
+  PgNotifier deliveries(config->database_url, kDeliveriesChannel);
+  PgNotifier captures(config->database_url, kCapturesChannel);
+  EventStore store(&pool, &cache, &deliveries);
   WorkerPool workers(config->db_pool_size, /*max_queue=*/4096);
   ServiceHost host({.name = "event-ingest",
                     .grpc_listen = config->grpc_listen,
@@ -47,15 +48,8 @@ absl::Status RunServer() {
                     .credentials = config->credentials.server,
                     .transport = config->credentials.server_mode});
   IngestMetrics metrics(host.metrics());
-  // Without the internal token the debouncer would refuse us; it still
-  // counts every capture from the database, just a tick later.
-  std::unique_ptr<DebouncerForwarder> debouncer;
-  if (!config->internal_token.empty()) {
-    debouncer = std::make_unique<DebouncerForwarder>(
-        absl::GetFlag(FLAGS_debouncer_addr), config->credentials.client, config->internal_token);
-  }
   EventIngestService service(&store, &auth, &workers, &metrics, static_cast<size_t>(max_payload),
-                             debouncer.get());
+                             &captures);
   DatabaseProbe database(config->database_url);
   host.AddReadinessCheck([&] { return database.Check(); });
   if (absl::Status s = host.Start({{v1::EventIngest::service_full_name(), &service}}); !s.ok()) {

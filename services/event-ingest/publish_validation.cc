@@ -20,12 +20,14 @@ int MaxPublishMessageBytes(int64_t max_payload_bytes) {
 
 absl::StatusOr<NewEvent> ValidatePublishRequest(
     const v1::PublishRequest& req, size_t max_payload_bytes,
-    absl::FunctionRef<bool(absl::string_view)> is_known_type) {
+    absl::FunctionRef<absl::StatusOr<bool>(absl::string_view)> is_known_type) {
   NewEvent event;
   if (req.type().empty()) {
     return absl::InvalidArgumentError("type is required, e.g. \"user.login\"");
   }
-  if (!is_known_type(req.type())) {
+  absl::StatusOr<bool> known = is_known_type(req.type());
+  if (!known.ok()) return known.status();
+  if (!*known) {
     return absl::InvalidArgumentError(
         absl::StrCat("type \"", req.type().substr(0, 100),
                      "\" is not in the event catalog; see ListEventTypes"));

@@ -34,15 +34,16 @@ struct NewEvent {
 };
 
 // Checks one PublishRequest and turns it into a NewEvent. INVALID_ARGUMENT,
-// naming the field, for: an empty or unknown type; both data and data_json;
-// data_json that is not JSON or not an object; a payload over
-// `max_payload_bytes`; a malformed project slug; an idempotency key over 200
-// bytes or with a character outside printable ASCII; an occurred_at outside
-// years 1..9999; a payload nested deeper than kMaxJsonDepth. No payload is
+// naming the field, for: an empty or unknown type (`is_known_type` fails:
+// its error, e.g. UNAVAILABLE when the catalog cannot be read, is returned); both data and
+// data_json; data_json that is not JSON or not an object; a payload over `max_payload_bytes`; a
+// malformed project slug; an idempotency key over 200 bytes or with a character outside printable
+// ASCII; an occurred_at outside years 1..9999; a payload nested deeper than kMaxJsonDepth. No
+// payload is
 // "{}". Numbers beyond double range stay verbatim in data_json.
 absl::StatusOr<NewEvent> ValidatePublishRequest(
     const v1::PublishRequest& request, size_t max_payload_bytes,
-    absl::FunctionRef<bool(absl::string_view)> is_known_type);
+    absl::FunctionRef<absl::StatusOr<bool>(absl::string_view)> is_known_type);
 
 }  // namespace argus
 

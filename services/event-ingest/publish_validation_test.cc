@@ -8,7 +8,9 @@
 namespace argus {
 namespace {
 
-bool Known(absl::string_view type) { return type == "user.login" || type == "session.created"; }
+absl::StatusOr<bool> Known(absl::string_view type) {
+  return type == "user.login" || type == "session.created";
+}
 
 absl::StatusOr<NewEvent> Validate(const v1::PublishRequest& req, size_t limit = 1024) {
   return ValidatePublishRequest(req, limit, Known);
@@ -103,6 +105,16 @@ TEST(PublishValidationTest, RefusesBadInputNamingIt) {
   ExpectInvalid(req, "idempotency_key");
   req.set_idempotency_key(std::string(200, 'k'));
   EXPECT_TRUE(Validate(req).ok());
+}
+
+TEST(PublishValidationTest, ACatalogThatCannotBeReadIsAnOutageNotAnUnknownType) {
+  v1::PublishRequest req;
+  req.set_type("user.login");
+  absl::StatusOr<NewEvent> event =
+      ValidatePublishRequest(req, 1024, [](absl::string_view) -> absl::StatusOr<bool> {
+        return absl::UnavailableError("database unreachable");
+      });
+  EXPECT_EQ(event.status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

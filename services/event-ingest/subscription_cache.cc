@@ -15,24 +15,24 @@ std::vector<std::string> MatchSubscribers(const OrgSubscriptions& subs, absl::st
 }
 
 std::shared_ptr<const OrgSubscriptions> SubscriptionCache::Get(const std::string& org_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = by_org_.find(org_id);
   return it == by_org_.end() ? nullptr : it->second;
 }
 
 void SubscriptionCache::Put(const std::string& org_id, OrgSubscriptions subs) {
   auto entry = std::make_shared<const OrgSubscriptions>(std::move(subs));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   by_org_[org_id] = std::move(entry);
 }
 
 void SubscriptionCache::Evict(const std::string& org_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   by_org_.erase(org_id);
 }
 
 void SubscriptionCache::Clear() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   by_org_.clear();
 }
 

@@ -9,7 +9,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "common/pg_listener.h"
 
 namespace argus {
@@ -44,7 +44,7 @@ class SubscriptionCache {
   void Clear();
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const OrgSubscriptions>> by_org_
       ABSL_GUARDED_BY(mu_);
 };

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.set_data_json(input);
   req.set_project(input.substr(0, 20));
   req.set_idempotency_key(input.substr(0, 250));
-  auto known = [](absl::string_view t) { return t == "user.login"; };
+  auto known = [](absl::string_view t) -> absl::StatusOr<bool> { return t == "user.login"; };
   absl::StatusOr<argus::NewEvent> event = argus::ValidatePublishRequest(req, 4096, known);
   if (event.ok() && !input.empty()) {
     if (event->payload_json != input) std::abort();

@@ -155,8 +155,8 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   EXPECT_EQ(still.state(), v1::ENABLED);
   EXPECT_EQ(Sql("SELECT count(*) FROM endpoint_secrets"), "1");
 
-  // Publishing needs the publish scope; Observe is for event-ingest only;
-  // the deliverer's status needs an admin token.
+  // Publishing needs the publish scope; the deliverer's status needs an
+  // operator token.
   v1::PublishRequest pub;
   pub.set_type("user.login");
   v1::PublishResponse pub_resp;
@@ -170,12 +170,6 @@ TEST_F(IsolationTest, EveryRpcIsScopedToTheTokensOrg) {
   pub.set_org("acme");
   EXPECT_EQ(suite_->ingest()
                 .Publish(ServiceHarness::Context(publish_a).get(), pub, &pub_resp)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  v1::ObserveRequest observe;
-  observe.set_org("acme");
-  v1::ObserveResponse observed;
-  EXPECT_EQ(deb->Observe(ServiceHarness::Context(suite_->admin_token()).get(), observe, &observed)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::PublishBatchRequest batch;

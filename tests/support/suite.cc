@@ -19,10 +19,7 @@ Suite::Suite(const std::string& database_url, Options options)
   operator_token_ = MintToken("", "operator");
   debouncer_address_ = absl::StrCat("127.0.0.1:", FreeTcpPort());
   registry_ = Start(REGISTRY_BINARY, options_.registry_flags);
-  std::vector<std::string> ingest_flags = {"--debouncer_addr", debouncer_address_};
-  ingest_flags.insert(ingest_flags.end(), options_.ingest_flags.begin(),
-                      options_.ingest_flags.end());
-  ingest_ = Start(INGEST_BINARY, ingest_flags);
+  ingest_ = Start(INGEST_BINARY, options_.ingest_flags);
   for (int i = 0; i < options_.deliverers; ++i) StartDeliverer();
   for (int i = 0; i < options_.debouncers; ++i) StartDebouncer();
   registry_stub_ = v1::EndpointRegistry::NewStub(Channel(registry_.grpc_address));
@@ -88,9 +85,7 @@ int Suite::StartDeliverer(const std::vector<std::string>& extra_flags) {
 void Suite::RestartIngest() {
   ingest_.process->Signal(SIGKILL);
   ingest_.process->Wait(absl::Seconds(10));
-  std::vector<std::string> flags = {"--debouncer_addr", debouncer_address_};
-  flags.insert(flags.end(), options_.ingest_flags.begin(), options_.ingest_flags.end());
-  ingest_ = Start(INGEST_BINARY, flags, ingest_.grpc_address);
+  ingest_ = Start(INGEST_BINARY, options_.ingest_flags, ingest_.grpc_address);
 }
 
 int Suite::StartDebouncer(const std::vector<std::string>& extra_flags) {

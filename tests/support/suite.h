@@ -53,8 +53,8 @@ class Suite {
   // SIGKILLs event-ingest and starts a new one on the same address.
   void RestartIngest();
 
-  // Starts one more debouncer; the first listens where event-ingest sends
-  // its Observe calls. Returns its index.
+  // Starts one more debouncer (the first on a port chosen up front).
+  // Returns its index.
   int StartDebouncer(const std::vector<std::string>& extra_flags = {});
   ChildProcess& debouncer(int i) { return *debouncers_.at(i).process; }
   std::unique_ptr<v1::Debouncer::Stub> DebouncerStub(int i);
@@ -101,7 +101,7 @@ class Suite {
   Running registry_;
   Running ingest_;
   std::vector<Running> deliverers_;
-  std::string debouncer_address_;  // where event-ingest sends Observe
+  std::string debouncer_address_;  // the first debouncer's
   std::vector<Running> debouncers_;
   std::unique_ptr<v1::EndpointRegistry::Stub> registry_stub_;
   std::unique_ptr<v1::EventIngest::Stub> ingest_stub_;
