@@ -51,7 +51,8 @@ std::string FirstLineWith(const char* path, const std::string& prefix) {
   while (std::getline(in, line)) {
     if (line.rfind(prefix, 0) == 0) {
       size_t colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(line.find_first_not_of(" \t", colon + 1));
+      return colon == std::string::npos ? line
+                                        : line.substr(line.find_first_not_of(" \t", colon + 1));
     }
   }
   return "";
@@ -84,8 +85,10 @@ class StatementProfile {
  public:
   StatementProfile() : c_(testing::AdminDatabaseUrl()) {
     pqxx::nontransaction tx(c_);
-    available_ = tx.exec1("SELECT count(*) FROM pg_available_extensions "
-                          "WHERE name = 'pg_stat_statements'")[0].as<int>() > 0 &&
+    available_ = tx.exec1(
+                       "SELECT count(*) FROM pg_available_extensions "
+                       "WHERE name = 'pg_stat_statements'")[0]
+                         .as<int>() > 0 &&
                  tx.exec1("SHOW shared_preload_libraries")[0].as<std::string>().find(
                      "pg_stat_statements") != std::string::npos;
     if (available_) tx.exec0("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -103,7 +106,8 @@ class StatementProfile {
              "SELECT round(total_exec_time)::bigint, calls, rows, "
              "round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1), "
              "left(regexp_replace(query, '\\s+', ' ', 'g'), 120) "
-             "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1", n)) {
+             "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1",
+             n)) {
       out.push_back(absl::StrCat("pg ", row[3].as<std::string>(), "% ", row[0].as<std::string>(),
                                  " ms, ", row[1].as<std::string>(), " calls, ",
                                  row[2].as<std::string>(), " rows: ", row[4].as<std::string>()));
@@ -125,11 +129,15 @@ double Median(std::vector<double> v) {
 int Main(int argc, char** argv) {
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   const std::map<std::string, std::function<Run(const ScenarioOptions&)>> scenarios = {
-      {"throughput", Throughput}, {"latency", Latency}, {"ingest", Ingest},
-      {"hang", Hang},             {"soak", Soak}};
+      {"throughput", Throughput},
+      {"latency", Latency},
+      {"ingest", Ingest},
+      {"hang", Hang},
+      {"soak", Soak}};
   auto scenario = scenarios.find(absl::GetFlag(FLAGS_scenario));
   if (scenario == scenarios.end() || rest.size() > 1) {
-    std::fprintf(stderr, "usage: argus-bench --scenario=throughput|latency|ingest|hang|soak [flags]\n");
+    std::fprintf(stderr,
+                 "usage: argus-bench --scenario=throughput|latency|ingest|hang|soak [flags]\n");
     return 2;
   }
   ScenarioOptions o;
@@ -151,8 +159,9 @@ int Main(int argc, char** argv) {
   if (o.endpoints < 1 || o.fanout < 1 || o.fanout > o.endpoints || o.deliverers < 1 ||
       o.events < 1 || o.rate <= 0 ||
       (scenario->first == "hang" && (o.hanging < 0 || o.hanging >= o.endpoints))) {
-    std::fprintf(stderr, "argus-bench: need 1 <= fanout <= endpoints, 0 <= hanging < endpoints (hang), "
-                         "deliverers >= 1, events >= 1, rate > 0\n");
+    std::fprintf(stderr,
+                 "argus-bench: need 1 <= fanout <= endpoints, 0 <= hanging < endpoints (hang), "
+                 "deliverers >= 1, events >= 1, rate > 0\n");
     return 2;
   }
 

@@ -16,8 +16,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 
@@ -210,7 +210,8 @@ std::vector<double> BenchReceiver::LatenciesMs(absl::Time since) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<double> out;
   for (const Arrival& a : arrivals_) {
-    if (a.published_ns >= since_ns) out.push_back(static_cast<double>(a.at_ns - a.published_ns) / 1e6);
+    if (a.published_ns >= since_ns)
+      out.push_back(static_cast<double>(a.at_ns - a.published_ns) / 1e6);
   }
   return out;
 }

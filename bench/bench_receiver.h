@@ -17,9 +17,8 @@ namespace argus::bench {
 // A fast plain-HTTP/1.1 receiver on 127.0.0.1 that records each arrival:
 // one thread, epoll, keep-alive, Content-Length bodies (what the deliverer
 // sends). Paths say how to answer: /ok/… 200, /fail/… 500, /hang/… never
-// (the connection stays open until the sender's timeout closes it). End-to-end latency comes from the
-// "bench_t" field (Unix nanoseconds at Publish) the load generator puts in
-// each event's data.
+// (the connection stays open until the sender's timeout closes it). End-to-end latency comes from
+// the "bench_t" field (Unix nanoseconds at Publish) the load generator puts in each event's data.
 class BenchReceiver {
  public:
   BenchReceiver();

@@ -30,8 +30,8 @@ class Publisher {
     int64_t sent = 0;
     for (int64_t call = 0;; ++call) {
       if (options_.max_events > 0 && sent >= options_.max_events) break;
-      absl::Time due = options_.rate > 0 ? start + absl::Seconds(call * per_call / options_.rate)
-                                         : absl::Now();
+      absl::Time due =
+          options_.rate > 0 ? start + absl::Seconds(call * per_call / options_.rate) : absl::Now();
       if (due >= end) break;
       absl::SleepFor(due - absl::Now());
       {
@@ -44,7 +44,8 @@ class Publisher {
         break;
       }
       int n = per_call;
-      if (options_.max_events > 0) n = static_cast<int>(std::min<int64_t>(n, options_.max_events - sent));
+      if (options_.max_events > 0)
+        n = static_cast<int>(std::min<int64_t>(n, options_.max_events - sent));
       Issue(sent, n);
       sent += n;
     }
@@ -68,8 +69,8 @@ class Publisher {
   void Fill(v1::PublishRequest* e, int64_t n) {
     e->set_type(options_.type);
     e->set_project(absl::StrCat("g", n % options_.groups));
-    e->set_data_json(absl::StrCat("{\"bench_t\":", absl::GetCurrentTimeNanos(), ",\"pad\":\"",
-                                  padding_, "\"}"));
+    e->set_data_json(
+        absl::StrCat("{\"bench_t\":", absl::GetCurrentTimeNanos(), ",\"pad\":\"", padding_, "\"}"));
   }
 
   void Issue(int64_t first, int n) {
@@ -80,10 +81,9 @@ class Publisher {
     call->started = absl::Now();
     if (options_.batch_size == 0) {
       Fill(&call->single, first);
-      stub_->async()->Publish(&call->context, &call->single, &call->single_response,
-                              [this, call](grpc::Status s) {
-                                Answered(call, s, call->single_response.fanout());
-                              });
+      stub_->async()->Publish(
+          &call->context, &call->single, &call->single_response,
+          [this, call](grpc::Status s) { Answered(call, s, call->single_response.fanout()); });
       return;
     }
     for (int i = 0; i < n; ++i) Fill(call->batch.add_events(), first + i);

@@ -31,10 +31,10 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-  int64_t accepted = 0;  // events acknowledged
-  int64_t failed = 0;    // events in calls that failed
-  int64_t deliveries = 0;  // fan-out reported by ingest
-  absl::Duration elapsed;  // first call to last answer
+  int64_t accepted = 0;         // events acknowledged
+  int64_t failed = 0;           // events in calls that failed
+  int64_t deliveries = 0;       // fan-out reported by ingest
+  absl::Duration elapsed;       // first call to last answer
   std::vector<double> call_ms;  // latency of each call
   std::string first_error;
 };

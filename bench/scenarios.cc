@@ -7,8 +7,8 @@
 #include <memory>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -76,9 +76,9 @@ class System {
     so.deliverers = 0;
     suite_ = std::make_unique<Suite>(db_.url(), so);
     if (o.history_days > 0) {
-      db_.QueryValue(absl::StrCat(
-          "SELECT argus_create_partitions(today - ", o.history_days, ", today - 1) "
-          "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS today) t"));
+      db_.QueryValue(absl::StrCat("SELECT argus_create_partitions(today - ", o.history_days,
+                                  ", today - 1) "
+                                  "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS today) t"));
     }
     groups_ = (o.endpoints + o.fanout - 1) / o.fanout;
     for (int i = 0; i < o.endpoints; ++i) {
@@ -110,8 +110,8 @@ class System {
 
   // A backlog of `events` single-event deliveries per subscribed endpoint.
   LoadResult Preload(int64_t events) {
-    return Publish({.batch_size = 500, .concurrency = 4, .duration = absl::Hours(1),
-                    .max_events = events});
+    return Publish(
+        {.batch_size = 500, .concurrency = 4, .duration = absl::Hours(1), .max_events = events});
   }
 
   void StartDeliverers(int n) {
@@ -182,8 +182,8 @@ Run Throughput(const ScenarioOptions& o) {
   Run r;
   std::vector<int64_t> arrivals = s.receiver().OkArrivals();
   r.figures["deliveries_per_s"] = SustainedRate(arrivals, 0.05, 0.95);
-  r.figures["drain_s"] =
-      absl::ToDoubleSeconds(absl::FromUnixNanos(*std::max_element(arrivals.begin(), arrivals.end())) - start);
+  r.figures["drain_s"] = absl::ToDoubleSeconds(
+      absl::FromUnixNanos(*std::max_element(arrivals.begin(), arrivals.end())) - start);
   r.figures["deliveries"] = static_cast<double>(load.deliveries);
   r.figures["duplicates"] = static_cast<double>(s.receiver().Counts().duplicates);
   r.figures["deliverer_peak_rss_kib"] = s.DelivererKiB("VmHWM");
@@ -195,15 +195,15 @@ Run Latency(const ScenarioOptions& o) {
   System s(o, 0);
   s.StartDeliverers(o.deliverers);
   absl::Time start = absl::Now();
-  LoadResult load =
-      s.Publish({.rate = o.rate, .concurrency = 512, .duration = o.duration});
+  LoadResult load = s.Publish({.rate = o.rate, .concurrency = 512, .duration = o.duration});
   AwaitDeliveries(s, load.deliveries);
   // The first seconds warm caches and connections; they are not the steady state.
   absl::Duration warmup = std::min(absl::Seconds(2), o.duration / 5);
   Run r;
   AddPercentiles(r.figures, "publish_to_receive", s.receiver().LatenciesMs(start + warmup));
   AddPercentiles(r.figures, "publish_call", load.call_ms);
-  r.figures["events_per_s"] = static_cast<double>(load.accepted) / absl::ToDoubleSeconds(load.elapsed);
+  r.figures["events_per_s"] =
+      static_cast<double>(load.accepted) / absl::ToDoubleSeconds(load.elapsed);
   r.figures["duplicates"] = static_cast<double>(s.receiver().Counts().duplicates);
   return r;
 }
@@ -236,7 +236,8 @@ Run Hang(const ScenarioOptions& o) {
   Run r;
   r.figures["all_healthy_per_s"] = drain(0);
   r.figures["with_hanging_per_s"] = drain(o.hanging);
-  r.figures["healthy_share_kept"] = r.figures["with_hanging_per_s"] / r.figures["all_healthy_per_s"];
+  r.figures["healthy_share_kept"] =
+      r.figures["with_hanging_per_s"] / r.figures["all_healthy_per_s"];
   return r;
 }
 
@@ -244,9 +245,8 @@ Run Soak(const ScenarioOptions& o) {
   System s(o, 0);
   s.StartDeliverers(o.deliverers);
   LoadResult load;
-  std::thread publisher([&] {
-    load = s.Publish({.rate = o.rate, .concurrency = 512, .duration = o.duration});
-  });
+  std::thread publisher(
+      [&] { load = s.Publish({.rate = o.rate, .concurrency = 512, .duration = o.duration}); });
   Run r;
   absl::Time start = absl::Now();
   auto sample = [&](const std::string& name, double value) {
@@ -268,15 +268,15 @@ Run Soak(const ScenarioOptions& o) {
     sample("queue_depth", depth);
     sample("dead_tuples", dead);
     sample("deliverer_rss_kib", rss);
-    r.notes.push_back(absl::StrCat("t=", absl::ToInt64Seconds(absl::Now() - start),
-                                   "s queue_depth=", depth, " dead_tuples=", dead,
-                                   " deliverer_rss_kib=", rss,
-                                   " received=", s.receiver().Counts().ok));
+    r.notes.push_back(absl::StrCat(
+        "t=", absl::ToInt64Seconds(absl::Now() - start), "s queue_depth=", depth,
+        " dead_tuples=", dead, " deliverer_rss_kib=", rss, " received=", s.receiver().Counts().ok));
     std::fprintf(stderr, "soak: %s\n", r.notes.back().c_str());
   }
   publisher.join();
   AwaitDeliveries(s, load.deliveries);
-  r.figures["events_per_s"] = static_cast<double>(load.accepted) / absl::ToDoubleSeconds(load.elapsed);
+  r.figures["events_per_s"] =
+      static_cast<double>(load.accepted) / absl::ToDoubleSeconds(load.elapsed);
   r.figures["deliverer_peak_rss_kib"] = s.DelivererKiB("VmHWM");
   return r;
 }

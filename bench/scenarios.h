@@ -11,13 +11,13 @@ namespace argus::bench {
 
 // What one scenario run is given (from argus-bench's flags).
 struct ScenarioOptions {
-  int64_t events = 20000;   // backlog size (throughput, hang)
+  int64_t events = 20000;  // backlog size (throughput, hang)
   int deliverers = 2;
-  double rate = 1000;       // events/s (latency, soak)
+  double rate = 1000;  // events/s (latency, soak)
   absl::Duration duration = absl::Seconds(20);
   int endpoints = 100;
   int fanout = 1;
-  int hanging = 10;         // of `endpoints` (hang)
+  int hanging = 10;  // of `endpoints` (hang)
   int payload_bytes = 256;
   absl::Duration request_timeout = absl::Seconds(5);
   absl::Duration sample_every = absl::Seconds(10);  // soak

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
+#include "common/status_macros.h"
 
 namespace argus {
 namespace {
@@ -113,7 +114,7 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
 
   absl::StatusOr<TokenGrant> grant = Lookup(HashApiToken(*token));
   if (!grant.ok()) return grant.status();
-  if (absl::Status s = CheckScope(*grant, scope); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(CheckScope(*grant, scope));
   if (!requested_org.empty()) {
     return absl::PermissionDeniedError(
         "the org field is only for internal service calls; your token's org is used");

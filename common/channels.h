@@ -11,7 +11,7 @@ namespace argus {
 // event): deliverers claim. No payload.
 inline constexpr char kDeliveriesChannel[] = "argus_deliveries";
 // An org's subscriptions changed (payload: the org id): event-ingest drops
-// its cached endpoints of that org. Sent by kSubscriptionsChangedSql.
+// its cached endpoints of that org. Sent by MarkSubscriptionsChanged.
 inline constexpr char kEndpointsChannel[] = "argus_endpoints";
 // session.created captures committed: the debouncer counts them. No payload.
 inline constexpr char kCapturesChannel[] = "argus_captures";

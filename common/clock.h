@@ -2,8 +2,8 @@
 #define ARGUS_COMMON_CLOCK_H_
 
 #include "absl/base/thread_annotations.h"
-#include "common/mutex.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 
 namespace argus {
 

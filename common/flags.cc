@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/build_info.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URI, e.g. postgresql://argus@127.0.0.1:5432/argus "
@@ -89,7 +90,7 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(const std::string& default_grpc_li
   }
   const char* internal_token = std::getenv("ARGUS_INTERNAL_TOKEN");
   config.internal_token = internal_token == nullptr ? "" : internal_token;
-  if (absl::Status s = CheckInternalToken(config.internal_token); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(CheckInternalToken(config.internal_token));
   absl::StatusOr<GrpcCredentials> credentials = LoadGrpcCredentials(TlsFilesFromFlags());
   if (!credentials.ok()) return credentials.status();
   config.credentials = *std::move(credentials);

@@ -18,8 +18,7 @@ void PgNotifier::Poke() {
 
 std::optional<absl::Time> PgNotifier::Turn(bool stopping) {
   if (poked_.exchange(false)) {
-    absl::Status s = pool_.Run("notify", [&](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
+    absl::Status s = pool_.Exec("notify", [&](pqxx::nontransaction& tx) {
       tx.exec_params("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')",
                      channel_);
       return absl::OkStatus();

@@ -96,9 +96,29 @@ PgPool::PgPool(Options options) : options_(std::move(options)) {}
 
 PgPool::~PgPool() = default;
 
+void PgPool::Prepare(std::string name, std::string sql) {
+  MutexLock lock(&mu_);
+  for (const Statement& st : statements_) {
+    if (st.name == name) return;
+  }
+  statements_.push_back({std::move(name), std::move(sql)});
+}
+
+void PgPool::PrepareStatements(Connection& c) {
+  std::vector<Statement> missing;
+  {
+    MutexLock lock(&mu_);
+    missing.assign(statements_.begin() + static_cast<ptrdiff_t>(c.prepared), statements_.end());
+  }
+  for (const Statement& st : missing) {
+    c.conn->prepare(st.name, st.sql);
+    ++c.prepared;
+  }
+}
+
 absl::Status PgPool::Run(absl::string_view op,
                          absl::FunctionRef<absl::Status(pqxx::connection&)> fn) {
-  std::unique_ptr<pqxx::connection> conn;
+  Connection c;
   {
     MutexLock lock(&mu_);
     auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -108,38 +128,39 @@ absl::Status PgPool::Run(absl::string_view op,
       return absl::UnavailableError("all database connections busy, retry later");
     }
     if (!idle_.empty()) {
-      conn = std::move(idle_.back());
+      c = std::move(idle_.back());
       idle_.pop_back();
     }
     ++in_use_;
   }
 
   absl::Status status;
-  if (conn == nullptr || !LooksAlive(*conn)) {
-    conn.reset();
-    status = Connect(options_.url, &conn);
+  if (c.conn == nullptr || !LooksAlive(*c.conn)) {
+    c = Connection();
+    status = Connect(options_.url, &c.conn);
     if (status.ok() && !options_.on_connect.empty()) {
       try {
-        pqxx::nontransaction(*conn).exec(options_.on_connect);
+        pqxx::nontransaction(*c.conn).exec(options_.on_connect);
       } catch (...) {
         status = MapPqxxException(op);
-        conn.reset();
+        c.conn.reset();
       }
     }
   }
   if (status.ok()) {
     try {
-      status = fn(*conn);
+      PrepareStatements(c);
+      status = fn(*c.conn);
     } catch (...) {
       status = MapPqxxException(op);
     }
   }
-  bool keep = conn != nullptr && conn->is_open() && !absl::IsUnavailable(status);
+  bool keep = c.conn != nullptr && c.conn->is_open() && !absl::IsUnavailable(status);
 
   MutexLock lock(&mu_);
   --in_use_;
   if (keep) {
-    idle_.push_back(std::move(conn));
+    idle_.push_back(std::move(c));
   } else if (absl::IsUnavailable(status)) {
     // The server probably went away: every idle connection is suspect.
     idle_.clear();

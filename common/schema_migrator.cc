@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/pg_pool.h"
+#include "common/status_macros.h"
 
 namespace argus {
 namespace {
@@ -27,7 +28,7 @@ constexpr char kRecordVersion[] = "INSERT INTO schema_migrations (version, name)
 absl::StatusOr<int> ApplyMigrations(const std::string& database_url,
                                     const std::vector<Migration>& migrations) {
   std::unique_ptr<pqxx::connection> conn;
-  if (absl::Status s = Connect(database_url, &conn); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(Connect(database_url, &conn));
   int applied = 0;
   std::string current = "schema_migrations";
   try {

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 
 namespace argus {
 namespace {
@@ -104,7 +105,7 @@ absl::StatusOr<TargetUrl> ParseTargetUrl(absl::string_view url) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (absl::Status s = ParseHost(host, out); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(ParseHost(host, out));
   out.port = out.scheme == "https" ? 443 : 80;
   if (!port.empty() || colon == authority.size() - 1) {
     if (!absl::SimpleAtoi(port, &out.port) || out.port < 1 || out.port > 65535 ||

@@ -11,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain: serve gRPC over TLS only (with --tls_key)");
@@ -95,7 +96,7 @@ absl::StatusOr<GrpcCredentials> LoadGrpcCredentials(const TlsFiles& files) {
     if (!cert.ok()) return cert.status();
     absl::StatusOr<std::string> key = ReadFile("tls_key", files.key);
     if (!key.ok()) return key.status();
-    if (absl::Status s = CheckKeyMatches(*cert, *key, files.key); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(CheckKeyMatches(*cert, *key, files.key));
     cert_pem = *std::move(cert);
     key_pem = *std::move(key);
     grpc::SslServerCredentialsOptions options;

@@ -49,90 +49,64 @@ std::string PgTextArray(const std::vector<std::string>& items) {
 }  // namespace
 
 absl::StatusOr<Org> TokenStore::EnsureOrg(const std::string& slug) {
-  Org org;
-  absl::Status status = pool_->Run("ensure_org", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool_->Write("ensure_org", [&](pqxx::work& tx) -> absl::StatusOr<Org> {
     pqxx::row row = tx.exec_params1(kEnsureOrg, slug);
-    tx.commit();
-    org = {row[0].as<std::string>(), row[1].as<std::string>()};
-    return absl::OkStatus();
+    return Org{row[0].as<std::string>(), row[1].as<std::string>()};
   });
-  if (!status.ok()) return status;
-  return org;
 }
 
 absl::StatusOr<Org> TokenStore::FindOrg(const std::string& slug) {
-  std::optional<Org> org;
-  absl::Status status = pool_->Run("find_org", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+  return pool_->Read("find_org", [&](pqxx::read_transaction& tx) -> absl::StatusOr<Org> {
     pqxx::result r = tx.exec_params(kFindOrg, slug);
-    if (!r.empty()) org = Org{r[0][0].as<std::string>(), r[0][1].as<std::string>()};
-    return absl::OkStatus();
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("org \"", slug, "\" not found"));
+    return Org{r[0][0].as<std::string>(), r[0][1].as<std::string>()};
   });
-  if (!status.ok()) return status;
-  if (!org) return absl::NotFoundError(absl::StrCat("org \"", slug, "\" not found"));
-  return *org;
 }
 
 absl::StatusOr<std::string> TokenStore::InsertToken(const Org& org, const std::string& token_hash,
                                                     const std::vector<std::string>& scopes,
                                                     const std::string& label) {
-  std::string id;
-  absl::Status status = pool_->Run("insert_token", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    id = tx.exec_params1(kInsertToken, org.id, pqxx::binarystring(token_hash), PgTextArray(scopes),
-                         label)[0]
-             .as<std::string>();
-    tx.commit();
-    return absl::OkStatus();
+  return pool_->Write("insert_token", [&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+    return tx
+        .exec_params1(kInsertToken, org.id, pqxx::binarystring(token_hash), PgTextArray(scopes),
+                      label)[0]
+        .as<std::string>();
   });
-  if (!status.ok()) return status;
-  return id;
 }
 
 absl::StatusOr<std::vector<TokenInfo>> TokenStore::ListTokens() {
-  std::vector<TokenInfo> out;
-  absl::Status status = pool_->Run("list_tokens", [&](pqxx::connection& c) {
-    out.clear();
-    pqxx::read_transaction tx(c);
-    for (const auto& row : tx.exec(kListTokens)) {
-      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                     absl::StrSplit(row[2].as<std::string>(), ',', absl::SkipEmpty()),
-                     row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>()});
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
+  return pool_->Read(
+      "list_tokens", [&](pqxx::read_transaction& tx) -> absl::StatusOr<std::vector<TokenInfo>> {
+        std::vector<TokenInfo> out;
+        for (const auto& row : tx.exec(kListTokens)) {
+          out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                         absl::StrSplit(row[2].as<std::string>(), ',', absl::SkipEmpty()),
+                         row[3].as<std::string>(), row[4].as<std::string>(),
+                         row[5].as<std::string>()});
+        }
+        return out;
+      });
 }
 
 absl::Status TokenStore::RevokeToken(const std::string& id) {
-  bool found = false;
-  absl::Status status = pool_->Run("revoke_token", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    found = !tx.exec_params(kRevokeToken, id).empty();
-    tx.commit();
+  return pool_->Write("revoke_token", [&](pqxx::work& tx) -> absl::Status {
+    if (tx.exec_params(kRevokeToken, id).empty()) {
+      return absl::NotFoundError(absl::StrCat("no token with id ", id));
+    }
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
-  if (!found) return absl::NotFoundError(absl::StrCat("no token with id ", id));
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<TokenGrant>> TokenStore::LookupToken(const std::string& token_hash) {
-  std::optional<TokenGrant> grant;
-  absl::Status status = pool_->Run("lookup_token", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    pqxx::result r = tx.exec_params(kLookupToken, pqxx::binarystring(token_hash));
-    if (r.empty()) return absl::OkStatus();
-    TokenGrant g;
-    g.org = {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
-    g.scopes = absl::StrSplit(r[0][2].as<std::string>(), ',', absl::SkipEmpty());
-    grant = std::move(g);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return grant;
+  return pool_->Read(
+      "lookup_token", [&](pqxx::read_transaction& tx) -> absl::StatusOr<std::optional<TokenGrant>> {
+        pqxx::result r = tx.exec_params(kLookupToken, pqxx::binarystring(token_hash));
+        if (r.empty()) return std::nullopt;
+        TokenGrant g;
+        g.org = {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
+        g.scopes = absl::StrSplit(r[0][2].as<std::string>(), ',', absl::SkipEmpty());
+        return g;
+      });
 }
 
 }  // namespace argus

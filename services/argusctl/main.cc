@@ -10,6 +10,8 @@
 //
 // Only the token goes to stdout; everything else goes to stderr. The database
 // comes from --database_url or ARGUS_DATABASE_URL, like the services.
+//
+// Threads: main only (`listen` serves one request at a time on it).
 #include <iostream>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "common/pg_pool.h"
 #include "common/schema_migrator.h"
 #include "common/slug.h"
+#include "common/status_macros.h"
 #include "common/token_store.h"
 #include "services/argusctl/listen.h"
 
@@ -56,9 +59,8 @@ constexpr char kUsage[] =
     "The database comes from --database_url or ARGUS_DATABASE_URL (not needed by listen).";
 
 absl::Status Migrate(const std::string& url) {
-  absl::StatusOr<int> applied = ApplyMigrations(url, EmbeddedMigrations());
-  if (!applied.ok()) return applied.status();
-  std::cerr << "migrations: " << *applied << " applied, schema at version "
+  ARGUS_ASSIGN_OR_RETURN(int applied, ApplyMigrations(url, EmbeddedMigrations()));
+  std::cerr << "migrations: " << applied << " applied, schema at version "
             << EmbeddedMigrations().back().version << "\n";
   return absl::OkStatus();
 }
@@ -75,22 +77,20 @@ absl::Status CreateToken(const std::string& url) {
       return absl::InvalidArgumentError("--scope must be admin, publish or operator");
     }
     if (org.empty()) return absl::InvalidArgumentError("--org is required");
-    if (absl::Status s = ValidateSlug("--org", org); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(ValidateSlug("--org", org));
   }
   PgPool pool({.url = url, .size = 1});
   TokenStore store(&pool);
   Org owner;
   if (!org.empty()) {
-    absl::StatusOr<Org> created = store.EnsureOrg(org);
-    if (!created.ok()) return created.status();
-    owner = *created;
+    ARGUS_ASSIGN_OR_RETURN(Org created, store.EnsureOrg(org));
+    owner = created;
   }
   std::string token = GenerateApiToken();
-  absl::StatusOr<std::string> id =
-      store.InsertToken(owner, HashApiToken(token), {scope}, absl::GetFlag(FLAGS_label));
-  if (!id.ok()) return id.status();
+  ARGUS_ASSIGN_OR_RETURN(std::string id, store.InsertToken(owner, HashApiToken(token), {scope},
+                                                           absl::GetFlag(FLAGS_label)));
   std::cout << token << std::endl;
-  std::cerr << "created token " << *id << " with scope " << scope
+  std::cerr << "created token " << id << " with scope " << scope
             << (org.empty() ? std::string() : " for org " + org)
             << " (shown once; only its hash is stored)\n";
   return absl::OkStatus();
@@ -98,10 +98,9 @@ absl::Status CreateToken(const std::string& url) {
 
 absl::Status ListTokens(const std::string& url) {
   PgPool pool({.url = url, .size = 1});
-  absl::StatusOr<std::vector<TokenInfo>> tokens = TokenStore(&pool).ListTokens();
-  if (!tokens.ok()) return tokens.status();
+  ARGUS_ASSIGN_OR_RETURN(std::vector<TokenInfo> tokens, TokenStore(&pool).ListTokens());
   std::cout << "ID\tORG\tSCOPES\tLABEL\tCREATED\tREVOKED\n";
-  for (const TokenInfo& t : *tokens) {
+  for (const TokenInfo& t : tokens) {
     std::cout << t.id << "\t" << (t.org.empty() ? "-" : t.org) << "\t"
               << absl::StrJoin(t.scopes, ",") << "\t" << t.label << "\t" << t.created_at << "\t"
               << (t.revoked_at.empty() ? "-" : t.revoked_at) << "\n";
@@ -112,7 +111,7 @@ absl::Status ListTokens(const std::string& url) {
 absl::Status RevokeToken(const std::string& url, const std::string& id) {
   if (!IsUuid(id)) return absl::InvalidArgumentError("token revoke: ID must be a token id (UUID)");
   PgPool pool({.url = url, .size = 1});
-  if (absl::Status s = TokenStore(&pool).RevokeToken(id); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(TokenStore(&pool).RevokeToken(id));
   std::cerr << "revoked token " << id << "; running services refuse it within 5 s\n";
   return absl::OkStatus();
 }

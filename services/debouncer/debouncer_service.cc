@@ -3,6 +3,7 @@
 #include "common/page_token.h"
 #include "common/proto_time.h"
 #include "common/slug.h"
+#include "common/status_macros.h"
 #include "common/unary_call.h"
 
 namespace argus {
@@ -16,18 +17,16 @@ grpc::ServerUnaryReactor* DebouncerService::ListOpenSessions(
     v1::ListOpenSessionsResponse* response) {
   return RunAuthorizedOnWorker(
       context, *request, *workers_, *auth_, kScopeAdmin, [=, this]() -> absl::Status {
-        absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
-        if (!caller.ok()) return caller.status();
-        if (absl::Status s = ValidateSlug("project", request->project()); !s.ok()) return s;
+        ARGUS_ASSIGN_OR_RETURN(Caller caller, auth_->Authenticate(*context, kScopeAdmin));
+        ARGUS_RETURN_IF_ERROR(ValidateSlug("project", request->project()));
         absl::StatusOr<int> size = EffectivePageSize(request->page_size());
         if (!size.ok()) return size.status();
         absl::StatusOr<std::optional<PageCursor>> after = DecodePageToken(request->page_token());
         if (!after.ok()) return after.status();
-        absl::StatusOr<std::vector<OpenSession>> open =
-            store_->ListOpen(caller->org.id, request->project(), *size + 1, *after);
-        if (!open.ok()) return open.status();
-        for (int i = 0; i < static_cast<int>(open->size()) && i < *size; ++i) {
-          const OpenSession& s = (*open)[i];
+        absl::StatusOr<SessionStore::OpenSessionPage> page =
+            store_->ListOpen(caller.org.id, request->project(), *size, *after);
+        if (!page.ok()) return page.status();
+        for (const OpenSession& s : page->sessions) {
           v1::TestSession* out = response->add_sessions();
           out->set_org(s.org_slug);
           out->set_project(s.key.project);
@@ -38,11 +37,7 @@ grpc::ServerUnaryReactor* DebouncerService::ListOpenSessions(
           SetTimestamp(s.last_capture, out->mutable_last_capture_time());
           SetTimestamp(s.last_capture + quiet_window_, out->mutable_complete_time());
         }
-        if (static_cast<int>(open->size()) > *size) {
-          const OpenSession& last = (*open)[*size - 1];
-          response->set_next_page_token(
-              EncodePageToken({absl::ToUnixMicros(last.first_capture), last.id}));
-        }
+        if (page->next) response->set_next_page_token(EncodePageToken(*page->next));
         return absl::OkStatus();
       });
 }
@@ -52,12 +47,11 @@ grpc::ServerUnaryReactor* DebouncerService::CompleteSession(
     v1::CompleteSessionResponse* response) {
   return RunAuthorizedOnWorker(
       context, *request, *workers_, *auth_, kScopeAdmin, [=, this]() -> absl::Status {
-        absl::StatusOr<Caller> caller = auth_->Authenticate(*context, kScopeAdmin);
-        if (!caller.ok()) return caller.status();
+        ARGUS_ASSIGN_OR_RETURN(Caller caller, auth_->Authenticate(*context, kScopeAdmin));
         if (request->label().empty()) return absl::InvalidArgumentError("label is required");
-        if (absl::Status s = ValidateSlug("project", request->project()); !s.ok()) return s;
+        ARGUS_RETURN_IF_ERROR(ValidateSlug("project", request->project()));
         absl::StatusOr<std::string> event_id =
-            roller_->CompleteNow(caller->org.id, request->project(), request->label());
+            roller_->CompleteNow(caller.org.id, request->project(), request->label());
         if (!event_id.ok()) return event_id.status();
         response->set_event_id(*event_id);
         return absl::OkStatus();

@@ -1,4 +1,14 @@
 // debouncer: rolls a playtest's captures into one test_session.completed.
+//
+// Threads:
+//   main             parses flags, starts everything, waits for SIGTERM/SIGINT, drains
+//   gRPC callbacks   gRPC's own threads: check the token, hand the call to a worker
+//   workers (db_pool_size)  database work of the RPCs (WorkerPool)
+//   prober           readiness checks once a second and on demand (BackgroundLoop)
+//   metrics (8)      /metrics (civetweb)
+//   roller           counts captures, completes quiet sessions (BackgroundLoop)
+//   listener         LISTEN argus_captures: wakes the roller (PgListener)
+// Shared state is guarded by argus::Mutex (checked by clang's -Wthread-safety).
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -11,6 +21,7 @@
 #include "common/service_host.h"
 #include "common/token_store.h"
 #include "common/worker_pool.h"
+#include "services/debouncer/debouncer_metrics.h"
 #include "services/debouncer/debouncer_service.h"
 #include "services/debouncer/ingest_client.h"
 #include "services/debouncer/session_roller.h"
@@ -49,9 +60,10 @@ absl::Status RunServer() {
                     .metrics_listen = config->metrics_listen,
                     .credentials = config->credentials.server,
                     .transport = config->credentials.server_mode});
+  DebouncerMetrics metrics(host.metrics());
   SessionRoller roller(
       {.quiet_window = quiet_window, .dashboard_base_url = absl::GetFlag(FLAGS_dashboard_base_url)},
-      &store, &ingest, host.metrics());
+      &store, &ingest, &metrics);
   DatabaseProbe database(config->database_url);
   host.AddReadinessCheck([&] { return database.Check(); });
   DebouncerService service(&store, &roller, &auth, &workers, quiet_window);

@@ -15,26 +15,8 @@ constexpr int kCompleteBatch = 50;
 }  // namespace
 
 SessionRoller::SessionRoller(Options options, SessionStore* store, IngestClient* ingest,
-                             prometheus::Registry& metrics)
-    : options_(std::move(options)),
-      store_(store),
-      ingest_(ingest),
-      open_(prometheus::BuildGauge()
-                .Name("argus_webhook_test_sessions_open")
-                .Help("Test sessions with captures and no completion yet.")
-                .Register(metrics)
-                .Add({})),
-      completed_(prometheus::BuildCounter()
-                     .Name("argus_webhook_test_sessions_completed_total")
-                     .Help("test_session.completed events published by this replica.")
-                     .Register(metrics)
-                     .Add({})),
-      skipped_(prometheus::BuildCounter()
-                   .Name("argus_webhook_captures_skipped_total")
-                   .Help("session.created events that could not be counted into a test session "
-                         "(their data is refused by the database) and were skipped.")
-                   .Register(metrics)
-                   .Add({})) {}
+                             DebouncerMetrics* metrics)
+    : options_(std::move(options)), store_(store), ingest_(ingest), metrics_(metrics) {}
 
 void SessionRoller::Start() {
   loop_.Start([this](bool stopping) -> std::optional<absl::Time> {
@@ -43,7 +25,7 @@ void SessionRoller::Start() {
     CompleteQuietSessions();
     absl::StatusOr<int64_t> open = store_->CountOpen();
     if (open.ok()) {
-      open_.Set(static_cast<double>(*open));
+      metrics_->open.Set(static_cast<double>(*open));
     } else {
       LogWarning("counting open sessions failed",
                  {{"error", std::string(open.status().message())}});
@@ -74,7 +56,7 @@ void SessionRoller::CountNewCaptures() {
           // Its data is the problem: it would fail forever and hold every
           // org's captures behind it. Skip it, say so, count it.
           if (absl::Status s = store_->SkipCapture(e); !s.ok()) return;
-          skipped_.Increment();
+          metrics_->skipped.Increment();
           LogError("skipped a capture that cannot be counted",
                    {{"event", e.event_id}, {"error", std::string(r.status().message())}});
           break;
@@ -124,7 +106,7 @@ absl::StatusOr<std::string> SessionRoller::Complete(const SessionKey& key) {
     return event_id.status();
   }
   if (!event_id->empty()) {
-    completed_.Increment();
+    metrics_->completed.Increment();
     LogInfo("test session completed",
             {{"label", key.label}, {"period", absl::StrCat(key.period)}, {"event", *event_id}});
   }

@@ -1,14 +1,11 @@
 #ifndef ARGUS_SERVICES_DEBOUNCER_SESSION_ROLLER_H_
 #define ARGUS_SERVICES_DEBOUNCER_SESSION_ROLLER_H_
 
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-
 #include <string>
 
 #include "absl/time/time.h"
 #include "common/background_loop.h"
+#include "services/debouncer/debouncer_metrics.h"
 #include "services/debouncer/ingest_client.h"
 #include "services/debouncer/session_store.h"
 
@@ -28,7 +25,7 @@ class SessionRoller {
   };
 
   SessionRoller(Options options, SessionStore* store, IngestClient* ingest,
-                prometheus::Registry& metrics);
+                DebouncerMetrics* metrics);
   ~SessionRoller() { loop_.Stop(); }
 
   void Start();
@@ -48,9 +45,7 @@ class SessionRoller {
   const Options options_;
   SessionStore* store_;
   IngestClient* ingest_;
-  prometheus::Gauge& open_;
-  prometheus::Counter& completed_;
-  prometheus::Counter& skipped_;
+  DebouncerMetrics* metrics_;
   BackgroundLoop loop_;  // last: it runs the methods above
 };
 

@@ -101,24 +101,22 @@ int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 }  // namespace
 
 absl::StatusOr<std::vector<CaptureEvent>> SessionStore::UncountedCaptures(int limit) {
-  std::vector<CaptureEvent> out;
-  absl::Status status = pool_->Run("uncounted_captures", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    for (const auto& row : tx.exec_params(UncountedSql(), limit)) {
-      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                     absl::FromUnixMicros(row[3].as<int64_t>()), row[4].as<std::string>()});
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
+  return pool_->Read(
+      "uncounted_captures",
+      [&](pqxx::read_transaction& tx) -> absl::StatusOr<std::vector<CaptureEvent>> {
+        std::vector<CaptureEvent> out;
+        for (const auto& row : tx.exec_params(UncountedSql(), limit)) {
+          out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                         row[2].as<std::string>(), absl::FromUnixMicros(row[3].as<int64_t>()),
+                         row[4].as<std::string>()});
+        }
+        return out;
+      });
 }
 
 absl::Status SessionStore::AdvanceCursor(absl::Time scanned_to) {
-  return pool_->Run("advance_cursor", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool_->Write("advance_cursor", [&](pqxx::work& tx) {
     tx.exec_params0(kAdvanceCursor, Micros(scanned_to));
-    tx.commit();
     return absl::OkStatus();
   });
 }
@@ -126,6 +124,7 @@ absl::Status SessionStore::AdvanceCursor(absl::Time scanned_to) {
 absl::StatusOr<std::optional<SessionKey>> SessionStore::CountCapture(const CaptureEvent& e,
                                                                      absl::Duration quiet_window) {
   std::optional<SessionKey> must_complete;
+  // Run, not Write: two of the paths below must roll back what they did.
   absl::Status status = pool_->Run("count_capture", [&](pqxx::connection& c) {
     must_complete.reset();
     // A payload deeper than Publish accepts (stored before the limit) is
@@ -175,38 +174,32 @@ absl::StatusOr<std::optional<SessionKey>> SessionStore::CountCapture(const Captu
 }
 
 absl::Status SessionStore::SkipCapture(const CaptureEvent& e) {
-  return pool_->Run("skip_capture", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool_->Write("skip_capture", [&](pqxx::work& tx) {
     tx.exec_params0(kMarkCounted, e.event_id, e.org_id, e.project, "", 0, Micros(e.created));
-    tx.commit();
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<std::vector<SessionKey>> SessionStore::QuietSessions(absl::Duration quiet_window,
                                                                     int limit) {
-  std::vector<SessionKey> out;
-  absl::Status status = pool_->Run("quiet_sessions", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    for (const auto& row : tx.exec_params(kQuiet, absl::ToInt64Milliseconds(quiet_window), limit)) {
-      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                     row[3].as<int>()});
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
+  return pool_->Read(
+      "quiet_sessions", [&](pqxx::read_transaction& tx) -> absl::StatusOr<std::vector<SessionKey>> {
+        std::vector<SessionKey> out;
+        for (const auto& row :
+             tx.exec_params(kQuiet, absl::ToInt64Milliseconds(quiet_window), limit)) {
+          out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                         row[2].as<std::string>(), row[3].as<int>()});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<std::string> SessionStore::Complete(const SessionKey& key,
                                                    const PublishRollup& publish) {
-  std::string event_id;
-  absl::Status status = pool_->Run("complete_session", [&](pqxx::connection& c) {
-    event_id.clear();
-    pqxx::work tx(c);
+  return pool_->Write("complete_session", [&](pqxx::work& tx) -> absl::StatusOr<std::string> {
     pqxx::result r =
         tx.exec_params(kLockForCompletion, key.org_id, key.project, key.label, key.period);
-    if (r.empty()) return absl::OkStatus();
+    if (r.empty()) return std::string();  // completed meanwhile, or being completed
     OpenSession session{key, r[0][1].as<std::string>(), r[0][2].as<int>(),
                         absl::FromUnixMicros(r[0][3].as<int64_t>()),
                         absl::FromUnixMicros(r[0][4].as<int64_t>())};
@@ -214,64 +207,53 @@ absl::StatusOr<std::string> SessionStore::Complete(const SessionKey& key,
         publish(session, Json::parse(r[0][0].as<std::string>()));
     if (!published.ok()) return published.status();
     tx.exec_params0(kMarkCompleted, key.org_id, key.project, key.label, key.period, *published);
-    tx.commit();
-    event_id = *published;
-    return absl::OkStatus();
+    return published;
   });
-  if (!status.ok()) return status;
-  return event_id;
 }
 
 absl::StatusOr<SessionKey> SessionStore::FindOpen(const std::string& org_id,
                                                   const std::string& project,
                                                   const std::string& label) {
-  std::optional<SessionKey> key;
-  absl::Status status = pool_->Run("find_open_session", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    pqxx::result r = tx.exec_params(kFindOpen, org_id, project, label);
-    if (!r.empty()) key = SessionKey{org_id, project, label, r[0][0].as<int>()};
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  if (!key) {
-    return absl::NotFoundError(
-        absl::StrCat("no open test session \"", label, "\" in project \"", project, "\""));
-  }
-  return *key;
+  return pool_->Read(
+      "find_open_session", [&](pqxx::read_transaction& tx) -> absl::StatusOr<SessionKey> {
+        pqxx::result r = tx.exec_params(kFindOpen, org_id, project, label);
+        if (r.empty()) {
+          return absl::NotFoundError(
+              absl::StrCat("no open test session \"", label, "\" in project \"", project, "\""));
+        }
+        return SessionKey{org_id, project, label, r[0][0].as<int>()};
+      });
 }
 
-absl::StatusOr<std::vector<OpenSession>> SessionStore::ListOpen(
+absl::StatusOr<SessionStore::OpenSessionPage> SessionStore::ListOpen(
     const std::string& org_id, const std::string& project, int page_size,
     const std::optional<PageCursor>& after) {
-  std::vector<OpenSession> out;
-  absl::Status status = pool_->Run("list_open_sessions", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+  using Result = absl::StatusOr<OpenSessionPage>;
+  return pool_->Read("list_open_sessions", [&](pqxx::read_transaction& tx) -> Result {
+    OpenSessionPage page;
     CursorParams from = ToCursorParams(after);
     for (const auto& row :
-         tx.exec_params(kListOpen, org_id, project, from.time_us, from.id, page_size)) {
-      out.push_back({{row[0].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(),
-                      row[4].as<int>()},
-                     row[1].as<std::string>(),
-                     row[5].as<int>(),
-                     absl::FromUnixMicros(row[6].as<int64_t>()),
-                     absl::FromUnixMicros(row[7].as<int64_t>()),
-                     row[8].as<std::string>()});
+         tx.exec_params(kListOpen, org_id, project, from.time_us, from.id, page_size + 1)) {
+      page.sessions.push_back({{row[0].as<std::string>(), row[2].as<std::string>(),
+                                row[3].as<std::string>(), row[4].as<int>()},
+                               row[1].as<std::string>(),
+                               row[5].as<int>(),
+                               absl::FromUnixMicros(row[6].as<int64_t>()),
+                               absl::FromUnixMicros(row[7].as<int64_t>()),
+                               row[8].as<std::string>()});
     }
-    return absl::OkStatus();
+    page.next = TrimPage(page.sessions, page_size, [](const OpenSession& s) {
+      return PageCursor{absl::ToUnixMicros(s.first_capture), s.id};
+    });
+    return page;
   });
-  if (!status.ok()) return status;
-  return out;
 }
 
 absl::StatusOr<int64_t> SessionStore::CountOpen() {
-  int64_t n = 0;
-  absl::Status status = pool_->Run("count_open_sessions", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    n = tx.exec1(kCountOpen)[0].as<int64_t>();
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return n;
+  return pool_->Read("count_open_sessions",
+                     [&](pqxx::read_transaction& tx) -> absl::StatusOr<int64_t> {
+                       return tx.exec1(kCountOpen)[0].as<int64_t>();
+                     });
 }
 
 }  // namespace argus

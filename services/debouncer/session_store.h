@@ -79,11 +79,14 @@ class SessionStore {
   absl::StatusOr<SessionKey> FindOpen(const std::string& org_id, const std::string& project,
                                       const std::string& label);
 
-  // An org's open periods (optionally of one project), oldest first, after
-  // `after` (first_capture, id).
-  absl::StatusOr<std::vector<OpenSession>> ListOpen(const std::string& org_id,
-                                                    const std::string& project, int page_size,
-                                                    const std::optional<PageCursor>& after);
+  // A page of an org's open periods (optionally of one project), oldest
+  // first, after `after` (first_capture, id).
+  struct OpenSessionPage {
+    std::vector<OpenSession> sessions;
+    std::optional<PageCursor> next;
+  };
+  absl::StatusOr<OpenSessionPage> ListOpen(const std::string& org_id, const std::string& project,
+                                           int page_size, const std::optional<PageCursor>& after);
   absl::StatusOr<int64_t> CountOpen();
 
  private:

@@ -1,6 +1,7 @@
 #include "services/deliverer/deliverer_service.h"
 
 #include "common/proto_time.h"
+#include "common/status_macros.h"
 #include "common/unary_call.h"
 
 namespace argus {
@@ -34,7 +35,7 @@ grpc::ServerUnaryReactor* DelivererService::GetStatus(grpc::CallbackServerContex
                                                       v1::DelivererStatus* response) {
   return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeOperator,
                                [=, this]() -> absl::Status {
-                                 if (absl::Status s = Authorize(*context); !s.ok()) return s;
+                                 ARGUS_RETURN_IF_ERROR(Authorize(*context));
                                  FillStatus(response);
                                  return absl::OkStatus();
                                });
@@ -45,7 +46,7 @@ grpc::ServerUnaryReactor* DelivererService::Drain(grpc::CallbackServerContext* c
                                                   v1::DrainResponse* response) {
   return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopeOperator,
                                [=, this]() -> absl::Status {
-                                 if (absl::Status s = Authorize(*context); !s.ok()) return s;
+                                 ARGUS_RETURN_IF_ERROR(Authorize(*context));
                                  dispatcher_->Drain();
                                  drained_();
                                  FillStatus(response->mutable_status());

@@ -8,8 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "common/event_writer.h"
 #include "common/ids.h"
-#include "common/pg_prepared.h"
+#include "common/wakeups.h"
 
 namespace argus {
 namespace {
@@ -60,6 +62,7 @@ JOIN events e ON e.id = c.event_id AND e.bucket_at = c.bucket_at
 JOIN endpoints ep ON ep.id = c.endpoint_id
 JOIN orgs o ON o.id = c.org_id)sql";
 
+constexpr char kInsertAttemptsName[] = "insert_attempts";
 constexpr char kInsertAttempts[] = R"sql(
 INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at, duration_us,
                                status_code, error, response_body, request_headers,
@@ -94,6 +97,7 @@ WHERE d.id = r.id AND d.bucket_at = r.bucket_at AND d.bucket_at = ANY ($3::times
 
 // Updates the endpoints' summaries and decides disables in one statement;
 // returns the endpoints this batch disabled.
+constexpr char kUpdateEndpointsName[] = "update_endpoints";
 constexpr char kUpdateEndpoints[] = R"sql(
 WITH r AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at_us bigint, status int, error text,
@@ -120,25 +124,6 @@ UPDATE endpoints ep SET
                               ' failed attempts in a row)' END
 FROM decided d WHERE ep.id = d.id
 RETURNING ep.id::text, ep.org_id::text, d.disabling, ep.label, ep.disabled_reason)sql";
-
-// endpoint.disabled, to the org's other enabled endpoints subscribed to it.
-constexpr char kPublishDisabled[] = R"sql(
-WITH ev AS (
-  INSERT INTO events (id, org_id, project, type, occurred_at, payload)
-  VALUES ($1::uuid, $2::uuid, NULL, 'endpoint.disabled', now(), $3)
-  RETURNING id, org_id)
-INSERT INTO deliveries (event_id, endpoint_id, org_id)
-SELECT ev.id, e.id, e.org_id FROM ev JOIN endpoints e ON e.org_id = ev.org_id
-WHERE e.state = 1 AND e.deleted_at IS NULL AND e.id <> $4::uuid AND e.project IS NULL
-  AND e.event_types && ARRAY['endpoint.disabled', 'endpoint.*'])sql";
-
-constexpr char kNotifyDeliverers[] = "SELECT pg_notify('argus_deliveries', '')";
-
-// Same contract as the registry's: subscriptions of the org changed.
-constexpr char kEndpointsChanged[] = R"sql(
-WITH bumped AS (
-  UPDATE orgs SET endpoints_version = endpoints_version + 1 WHERE id = $1::uuid RETURNING id)
-SELECT pg_notify('argus_endpoints', id::text) FROM bumped)sql";
 
 // Expired leases (a dead or hung replica): back to pending, except a
 // delivery that has now been claimed $1 times in a row without a recorded
@@ -224,23 +209,44 @@ std::string JsonText(const Json& rows) {
   return rows.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// endpoint.disabled, to the org's other enabled endpoints subscribed to it.
+void PublishDisabled(pqxx::work& tx, const std::string& org_id, const std::string& endpoint_id,
+                     const std::string& label, const std::string& reason) {
+  NewEventRow event{
+      .id = NewUuid(),
+      .type = "endpoint.disabled",
+      .occurred_at = absl::Now(),
+      .payload_json =
+          Json{{"endpointId", endpoint_id}, {"label", label}, {"reason", reason}}.dump()};
+  for (std::string& id : MatchSubscribers(LoadSubscriptions(tx, org_id), event.type, "")) {
+    if (id != endpoint_id) event.endpoint_ids.push_back(std::move(id));
+  }
+  WriteEvents(tx, org_id, {event}, std::nullopt);
+}
+
 }  // namespace
+
+DeliveryStore::DeliveryStore(PgPool* pool, AutoDisablePolicy auto_disable)
+    : pool_(pool), auto_disable_(auto_disable) {
+  pool_->Prepare(kInsertAttemptsName, kInsertAttempts);
+  pool_->Prepare(kUpdateEndpointsName, kUpdateEndpoints);
+  PrepareEventWriter(*pool_);
+}
 
 absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
     const std::string& replica, int limit, absl::Duration lease,
     const std::vector<std::string>& skip_endpoints) {
-  std::vector<ClaimedDelivery> out;
-  absl::Status status = pool_->Run("claim", [&](pqxx::connection& c) {
-    out.clear();
-    pqxx::nontransaction tx(c);
-    // Prepared, one statement per limit: planning a claim over 36
-    // partitions took 15 ms, running it 5. The limit is part of the text:
-    // a generic plan with a LIMIT parameter assumes a tenth of the table
-    // and joined all of it (measured: 74 ms per claim at 100k pending, not
-    // 2 ms).
-    std::string sql = absl::StrReplaceAll(kClaim, {{"$limit", absl::StrCat(limit)}});
-    pqxx::result rows = ExecPrepared(tx, absl::StrCat("claim_", limit), sql.c_str(), replica,
-                                     UuidArray(skip_endpoints), absl::ToInt64Milliseconds(lease));
+  // Prepared, one statement per limit: planning a claim over 36
+  // partitions took 15 ms, running it 5. The limit is part of the text: a
+  // generic plan with a LIMIT parameter assumes a tenth of the table and
+  // joined all of it (measured: 74 ms per claim at 100k pending, not 2 ms).
+  std::string name = absl::StrCat("claim_", limit);
+  pool_->Prepare(name, absl::StrReplaceAll(kClaim, {{"$limit", absl::StrCat(limit)}}));
+  using Result = absl::StatusOr<std::vector<ClaimedDelivery>>;
+  return pool_->Exec("claim", [&](pqxx::nontransaction& tx) -> Result {
+    std::vector<ClaimedDelivery> out;
+    pqxx::result rows = tx.exec_prepared(name, replica, UuidArray(skip_endpoints),
+                                         absl::ToInt64Milliseconds(lease));
     for (const auto& row : rows) {
       ClaimedDelivery d;
       d.delivery_id = row[0].as<std::string>();
@@ -274,10 +280,8 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
       }
       out.push_back(std::move(d));
     }
-    return absl::OkStatus();
+    return out;
   });
-  if (!status.ok()) return status;
-  return out;
 }
 
 absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
@@ -312,63 +316,47 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   Json endpoint_rows = Json::array();
   for (auto& [id, row] : endpoints) endpoint_rows.push_back(row);
 
-  int disabled = 0;
-  absl::Status status = pool_->Run("record_attempts", [&](pqxx::connection& c) {
-    disabled = 0;
-    pqxx::work tx(c);
-    ExecPrepared(tx, "insert_attempts", kInsertAttempts, AttemptRowsJson(records));
+  return pool_->Write("record_attempts", [&](pqxx::work& tx) -> absl::StatusOr<int> {
+    int disabled = 0;
+    tx.exec_prepared0(kInsertAttemptsName, AttemptRowsJson(records));
     tx.exec_params0(kUpdateDeliveries, JsonText(deliveries), replica, TextArray(buckets));
-    for (const auto& row : ExecPrepared(tx, "update_endpoints", kUpdateEndpoints,
-                                        JsonText(endpoint_rows), auto_disable_.min_failures,
-                                        absl::ToInt64Milliseconds(auto_disable_.no_success_for),
-                                        absl::FormatDuration(auto_disable_.no_success_for))) {
+    for (const auto& row :
+         tx.exec_prepared(kUpdateEndpointsName, JsonText(endpoint_rows), auto_disable_.min_failures,
+                          absl::ToInt64Milliseconds(auto_disable_.no_success_for),
+                          absl::FormatDuration(auto_disable_.no_success_for))) {
       if (!row[2].as<bool>()) continue;
       std::string endpoint_id = row[0].as<std::string>();
       std::string org_id = row[1].as<std::string>();
-      tx.exec_params(kEndpointsChanged, org_id);
-      Json payload = {{"endpointId", endpoint_id},
-                      {"label", row[3].as<std::string>()},
-                      {"reason", row[4].as<std::string>()}};
-      tx.exec_params0(kPublishDisabled, NewUuid(), org_id, payload.dump(), endpoint_id);
+      MarkSubscriptionsChanged(tx, org_id);
+      PublishDisabled(tx, org_id, endpoint_id, row[3].as<std::string>(), row[4].as<std::string>());
       ++disabled;
     }
-    if (disabled > 0) tx.exec(kNotifyDeliverers);
-    tx.commit();
-    return absl::OkStatus();
+    if (disabled > 0) WakeDeliverers(tx);
+    return disabled;
   });
-  if (!status.ok()) return status;
-  return disabled;
 }
 
 absl::StatusOr<ExpiredLeases> DeliveryStore::ExpireLeases() {
-  ExpiredLeases out;
-  absl::Status status = pool_->Run("expire_leases", [&](pqxx::connection& c) {
-    out = {};
-    pqxx::work tx(c);
+  return pool_->Write("expire_leases", [&](pqxx::work& tx) -> absl::StatusOr<ExpiredLeases> {
     pqxx::row row = tx.exec_params1(kExpireLeases, kPoisonClaims);
-    tx.commit();
+    ExpiredLeases out;
     out.returned = row[0].as<int64_t>();
     out.poisoned_formats = Json::parse(row[1].as<std::string>()).get<std::vector<int>>();
-    return absl::OkStatus();
+    return out;
   });
-  if (!status.ok()) return status;
-  return out;
 }
 
 absl::Status DeliveryStore::Release(const std::string& replica,
                                     const std::vector<std::string>& delivery_ids) {
   if (delivery_ids.empty()) return absl::OkStatus();
-  return pool_->Run("release", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool_->Write("release", [&](pqxx::work& tx) {
     tx.exec_params0(kRelease, UuidArray(delivery_ids), replica);
-    tx.commit();
     return absl::OkStatus();
   });
 }
 
 absl::Status DeliveryStore::Defer(const std::string& endpoint_id, absl::Duration delay) {
-  return pool_->Run("defer", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
+  return pool_->Exec("defer", [&](pqxx::nontransaction& tx) {
     tx.exec_params0(kDefer, endpoint_id, absl::ToInt64Milliseconds(delay));
     return absl::OkStatus();
   });
@@ -376,10 +364,9 @@ absl::Status DeliveryStore::Defer(const std::string& endpoint_id, absl::Duration
 
 absl::StatusOr<QueueStats> DeliveryStore::Stats(const std::string& replica,
                                                 absl::Duration reporter_lease) {
-  QueueStats s;
-  absl::Status status = pool_->Run("queue_stats", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool_->Write("queue_stats", [&](pqxx::work& tx) -> absl::StatusOr<QueueStats> {
     tx.exec0("SET LOCAL synchronous_commit = off");
+    QueueStats s;
     s.reporter =
         !tx.exec_params(kRenewReporter, replica, absl::ToInt64Milliseconds(reporter_lease)).empty();
     pqxx::row row = tx.exec1(kStats);
@@ -392,11 +379,8 @@ absl::StatusOr<QueueStats> DeliveryStore::Stats(const std::string& replica,
         s.failing_endpoints_by_org[r[0].as<std::string>()] = r[1].as<int64_t>();
       }
     }
-    tx.commit();
-    return absl::OkStatus();
+    return s;
   });
-  if (!status.ok()) return status;
-  return s;
 }
 
 }  // namespace argus

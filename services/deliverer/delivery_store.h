@@ -32,8 +32,8 @@ class DeliveryStore final : public DeliveryQueue {
   // node (aggregates with ORDER BY sort on their own).
   static constexpr char kSessionSettings[] = "SET enable_sort = off";
 
-  DeliveryStore(PgPool* pool, AutoDisablePolicy auto_disable)
-      : pool_(pool), auto_disable_(auto_disable) {}
+  // Registers its hot statements with `pool` (prepared on each connection).
+  DeliveryStore(PgPool* pool, AutoDisablePolicy auto_disable);
 
   // Leases up to `limit` due deliveries of enabled endpoints not in
   // `skip_endpoints` to `replica` for `lease` (FOR UPDATE SKIP LOCKED, oldest

@@ -8,10 +8,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
-#include "common/mutex.h"
 #include "absl/time/time.h"
 #include "common/background_loop.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/secret_box.h"
 #include "services/deliverer/attempt_outcome.h"
 #include "services/deliverer/deliverer_metrics.h"

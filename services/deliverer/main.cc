@@ -1,14 +1,24 @@
 // deliverer: claims due deliveries from PostgreSQL and POSTs them. Run as
 // many replicas as needed; they coordinate only through the database.
-#include <unistd.h>
-
+//
+// Threads:
+//   main             parses flags, starts everything, waits for SIGTERM/SIGINT, drains
+//   gRPC callbacks   gRPC's own threads: check the token, hand the call to a worker
+//   workers (2)      database work of the RPCs (WorkerPool)
+//   prober           readiness checks once a second and on demand (BackgroundLoop)
+//   metrics (8)      /metrics (civetweb)
+//   dispatcher       claims, admits, sends and decides deliveries (BackgroundLoop)
+//   recorder         writes attempt results in batches (BackgroundLoop)
+//   http sender      every request on the wire (libcurl multi, one thread)
+//   listener         LISTEN argus_deliveries: wakes the dispatcher (PgListener)
+//   partitions       creates and drops week partitions hourly (BackgroundLoop)
+// Shared state is guarded by argus::Mutex (checked by clang's -Wthread-safety).
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
-#include "common/crypto.h"
-#include "common/flags.h"
 #include "common/channels.h"
+#include "common/flags.h"
 #include "common/log.h"
 #include "common/pg_listener.h"
 #include "common/pg_pool.h"
@@ -16,6 +26,7 @@
 #include "common/service_host.h"
 #include "common/token_store.h"
 #include "common/worker_pool.h"
+#include "services/deliverer/deliverer_config.h"
 #include "services/deliverer/deliverer_metrics.h"
 #include "services/deliverer/deliverer_service.h"
 #include "services/deliverer/delivery_store.h"
@@ -23,32 +34,8 @@
 #include "services/deliverer/http_sender.h"
 #include "services/deliverer/partition_keeper.h"
 
-ABSL_FLAG(std::string, replica_id, "", "name of this replica; default host-pid-random");
-ABSL_FLAG(std::string, ca_bundle, "", "PEM file of extra CAs trusted for outbound TLS");
-ABSL_FLAG(absl::Duration, request_timeout, absl::Seconds(10), "per-attempt HTTP timeout");
-ABSL_FLAG(absl::Duration, lease, absl::Seconds(60),
-          "how long a claim is held before another replica may take it over");
-ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
-          "claim at least this often even without a NOTIFY");
-ABSL_FLAG(int, claim_batch, 100, "deliveries claimed per query");
-ABSL_FLAG(int, max_in_flight, 1024,
-          "deliveries this replica holds at once (queued, sending, or not yet written back)");
-ABSL_FLAG(int, per_endpoint_in_flight, 16, "requests on the wire to one endpoint at once");
-ABSL_FLAG(absl::Duration, disable_after, absl::Hours(24 * 5),
-          "disable an endpoint with no successful delivery for this long...");
-ABSL_FLAG(int, disable_min_failures, 10, "...and at least this many failed attempts in a row");
-ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 30),
-          "events, deliveries and attempts older than this are dropped by the week "
-          "(pending deliveries are kept); at least 24h");
-
 namespace argus {
 namespace {
-
-std::string DefaultReplicaId() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  return absl::StrCat(host, "-", getpid(), "-", HexEncode(RandomBytes(2)));
-}
 
 absl::Status RunServer() {
   absl::StatusOr<CommonConfig> config = LoadCommonConfig("127.0.0.1:50054", "127.0.0.1:9104");
@@ -57,31 +44,11 @@ absl::Status RunServer() {
   if (!secrets.ok()) return secrets.status();
   absl::StatusOr<TargetPolicy> policy = TargetPolicyFromFlags();
   if (!policy.ok()) return policy.status();
-  Dispatcher::Options options{
-      .replica_id = absl::GetFlag(FLAGS_replica_id),
-      .claim_batch = absl::GetFlag(FLAGS_claim_batch),
-      .max_in_flight = absl::GetFlag(FLAGS_max_in_flight),
-      .per_endpoint_in_flight = absl::GetFlag(FLAGS_per_endpoint_in_flight),
-      .lease = absl::GetFlag(FLAGS_lease),
-      .poll_interval = absl::GetFlag(FLAGS_poll_interval),
-      .request_timeout = absl::GetFlag(FLAGS_request_timeout),
-  };
-  if (options.replica_id.empty()) options.replica_id = DefaultReplicaId();
-  if (options.claim_batch < 1 || options.max_in_flight < 1 || options.per_endpoint_in_flight < 1) {
-    return absl::InvalidArgumentError(
-        "--claim_batch, --max_in_flight and --per_endpoint_in_flight must be at least 1");
-  }
-  if (options.request_timeout <= absl::ZeroDuration() ||
-      options.lease < 2 * options.request_timeout) {
-    return absl::InvalidArgumentError(
-        "--lease must be at least twice --request_timeout, which must be positive");
-  }
-  PartitionKeeper::Options retention{.retention = absl::GetFlag(FLAGS_retention)};
-  if (retention.retention < absl::Hours(24)) {
-    return absl::InvalidArgumentError("--retention must be at least 24h");
-  }
+  absl::StatusOr<DelivererConfig> deliverer = LoadDelivererConfig();
+  if (!deliverer.ok()) return deliverer.status();
+  const Dispatcher::Options& options = deliverer->dispatcher;
   absl::StatusOr<std::unique_ptr<HttpSender>> sender =
-      HttpSender::Create({.policy = *policy, .ca_bundle = absl::GetFlag(FLAGS_ca_bundle)});
+      HttpSender::Create({.policy = *policy, .ca_bundle = deliverer->ca_bundle});
   if (!sender.ok()) return sender.status();
   PgPool pool({.url = config->database_url,
                .size = config->db_pool_size,
@@ -89,8 +56,7 @@ absl::Status RunServer() {
                    absl::StrCat(PgPool::kSessionSettings, "; ", DeliveryStore::kSessionSettings)});
   TokenStore tokens(&pool);
   Authenticator auth(&tokens, config->internal_token);
-  DeliveryStore store(&pool, {.no_success_for = absl::GetFlag(FLAGS_disable_after),
-                              .min_failures = absl::GetFlag(FLAGS_disable_min_failures)});
+  DeliveryStore store(&pool, deliverer->auto_disable);
   WorkerPool workers(2, /*max_queue=*/64);
   ServiceHost host({.name = "deliverer",
                     .grpc_listen = config->grpc_listen,
@@ -111,7 +77,7 @@ absl::Status RunServer() {
   if (absl::Status s = host.Start({{v1::Deliverer::service_full_name(), &service}}); !s.ok()) {
     return s;
   }
-  PartitionKeeper partitions(retention, &pool);
+  PartitionKeeper partitions(deliverer->partitions, &pool);
   partitions.Start();
   dispatcher.Start();
   // NOTIFY argus_deliveries (a publish, a redelivery) wakes the dispatcher;

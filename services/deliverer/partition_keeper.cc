@@ -32,22 +32,17 @@ void PartitionKeeper::Start() {
 }
 
 absl::StatusOr<PartitionKeeper::Pass> PartitionKeeper::RunOnce() {
-  Pass pass;
-  absl::Status status = pool_->Run("keep_partitions", [&](pqxx::connection& c) {
-    pass = Pass();
-    pqxx::work tx(c);
+  return pool_->Write("keep_partitions", [&](pqxx::work& tx) -> absl::StatusOr<Pass> {
+    Pass pass;
     tx.exec(kLockTimeout);
-    if (!tx.exec1(kTakeTurn)[0].as<bool>()) return absl::OkStatus();
+    if (!tx.exec1(kTakeTurn)[0].as<bool>()) return pass;  // another replica's turn
     pass.created = tx.exec_params1(kCreate, options_.days_ahead)[0].as<int>();
     for (const auto& row : tx.exec_params(kDrop, absl::ToInt64Seconds(options_.retention))) {
       pass.dropped.push_back(row[0].as<std::string>());
       pass.carried_forward += row[1].as<int64_t>();
     }
-    tx.commit();
-    return absl::OkStatus();
+    return pass;
   });
-  if (!status.ok()) return status;
-  return pass;
 }
 
 std::optional<absl::Time> PartitionKeeper::Turn(bool stopping) {

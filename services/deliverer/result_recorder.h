@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "common/mutex.h"
 #include "common/background_loop.h"
+#include "common/mutex.h"
 #include "services/deliverer/deliverer_metrics.h"
 #include "services/deliverer/delivery_queue.h"
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/event_writer.h"
 #include "common/page_token.h"
 #include "common/pg_pool.h"
 
@@ -71,7 +72,8 @@ struct EndpointStatsRow {
 // EndpointStore: other orgs' ids are NOT_FOUND.
 class DeliveryLogStore {
  public:
-  explicit DeliveryLogStore(PgPool* pool) : pool_(pool) {}
+  // Registers the event writer's statement with `pool`.
+  explicit DeliveryLogStore(PgPool* pool) : pool_(pool) { PrepareEventWriter(*pool); }
 
   // An endpoint's deliveries, newest first; `state` 0 = all.
   absl::StatusOr<DeliveryPage> List(const std::string& org_id, const std::string& endpoint_id,
@@ -90,11 +92,6 @@ class DeliveryLogStore {
                                         absl::Time since);
   absl::StatusOr<EndpointStatsRow> Stats(const std::string& org_id, const std::string& endpoint_id,
                                          absl::Duration window);
-  // Adds `sealed` as the endpoint's newest secret; the live ones keep signing
-  // for `grace` (0 = stop now). FAILED_PRECONDITION for Slack/Discord
-  // endpoints. Returns when the previous secrets stop.
-  absl::StatusOr<absl::Time> RotateSecret(const std::string& org_id, const std::string& endpoint_id,
-                                          const std::string& sealed, absl::Duration grace);
   // A webhook.test event delivered to this endpoint only. Returns the
   // delivery id. FAILED_PRECONDITION unless the endpoint is enabled.
   absl::StatusOr<std::string> SendTestEvent(const std::string& org_id,

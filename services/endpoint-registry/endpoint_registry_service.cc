@@ -12,11 +12,17 @@
 #include "common/proto_time.h"
 #include "common/sealed_headers.h"
 #include "common/slug.h"
+#include "common/status_macros.h"
 #include "common/unary_call.h"
 #include "services/endpoint-registry/endpoint_rules.h"
 
 namespace argus {
 namespace {
+
+using CustomHeaders = std::map<std::string, std::string>;
+
+constexpr absl::Duration kDefaultGrace = absl::Hours(24);
+constexpr absl::Duration kMaxGrace = absl::Hours(24 * 30);
 
 void ToProto(const EndpointRecord& r, v1::Endpoint* out) {
   out->set_id(r.id);
@@ -55,10 +61,8 @@ std::vector<absl::Duration> Durations(
 // again would replace the real one with it.
 absl::StatusOr<std::map<std::string, std::string>> CheckHeaders(
     const google::protobuf::Map<std::string, std::string>& in) {
-  absl::StatusOr<std::map<std::string, std::string>> headers =
-      NormalizeCustomHeaders({in.begin(), in.end()});
-  if (!headers.ok()) return headers.status();
-  for (const auto& [name, value] : *headers) {
+  ARGUS_ASSIGN_OR_RETURN(CustomHeaders headers, NormalizeCustomHeaders({in.begin(), in.end()}));
+  for (const auto& [name, value] : headers) {
     if (value == kRedactedHeaderValue) {
       return absl::InvalidArgumentError(absl::StrCat(
           "headers: \"", name, "\" is \"", kRedactedHeaderValue,
@@ -92,32 +96,30 @@ EndpointRegistryService::EndpointRegistryService(EndpointStore* store, DeliveryL
 
 absl::Status EndpointRegistryService::CheckSubscriptions(
     const std::vector<std::string>& event_types) {
-  absl::StatusOr<std::vector<EventTypeRecord>> catalog = store_->ListEventTypes();
-  if (!catalog.ok()) return catalog.status();
+  ARGUS_ASSIGN_OR_RETURN(std::vector<EventTypeRecord> catalog, store_->ListEventTypes());
   std::vector<std::string> names;
-  for (const auto& t : *catalog) names.push_back(t.name);
+  for (const auto& t : catalog) names.push_back(t.name);
   return ValidateSubscriptions(event_types, names);
 }
 
 absl::Status EndpointRegistryService::Create(const Caller& caller,
                                              const v1::CreateEndpointRequest& req,
                                              v1::CreateEndpointResponse& resp) {
-  if (absl::Status s = ValidateLabel(req.label()); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(ValidateLabel(req.label()));
   absl::StatusOr<TargetUrl> url = ParseTargetUrl(req.url());
   if (!url.ok()) return url.status();
-  if (absl::Status s = CheckTargetUrl(*url, target_policy_); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(CheckTargetUrl(*url, target_policy_));
   absl::StatusOr<EndpointFormat> format = ResolveFormat(req.format(), *url);
   if (!format.ok()) return format.status();
-  if (absl::Status s = ValidateSlug("project", req.project()); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(ValidateSlug("project", req.project()));
   absl::StatusOr<std::map<std::string, std::string>> headers = CheckHeaders(req.headers());
   if (!headers.ok()) return headers.status();
-  absl::StatusOr<std::vector<int64_t>> schedule =
-      ValidateRetrySchedule(Durations(req.retry_schedule()));
-  if (!schedule.ok()) return schedule.status();
-  if (absl::Status s = ValidateRateLimit(req.rate_limit_per_second()); !s.ok()) return s;
+  ARGUS_ASSIGN_OR_RETURN(std::vector<int64_t> schedule,
+                         ValidateRetrySchedule(Durations(req.retry_schedule())));
+  ARGUS_RETURN_IF_ERROR(ValidateRateLimit(req.rate_limit_per_second()));
   EndpointRecord record;
   record.event_types = Strings(req.event_types());
-  if (absl::Status s = CheckSubscriptions(record.event_types); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(CheckSubscriptions(record.event_types));
 
   record.id = NewUuid();
   record.project = req.project();
@@ -126,7 +128,7 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
   record.format = static_cast<int>(*format);
   record.sealed_headers = SealHeaders(*secrets_, *headers, record.id);
   record.headers = RedactHeaders(*headers);
-  record.retry_schedule_ms = *std::move(schedule);
+  record.retry_schedule_ms = std::move(schedule);
   record.rate_limit_per_second = req.rate_limit_per_second();
 
   // Slack and Discord bodies are not signed, so they get no secret.
@@ -136,7 +138,7 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
     secret = GenerateSigningSecret();
     sealed = secrets_->Seal(secret, record.id);
   }
-  if (absl::Status s = store_->Create(caller.org.id, record, sealed); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(store_->Create(caller.org.id, record, sealed));
   absl::StatusOr<EndpointRecord> stored = store_->Get(caller.org.id, record.id);
   if (!stored.ok()) return stored.status();
   ToProto(*stored, resp.mutable_endpoint());
@@ -151,7 +153,7 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
                                              const v1::UpdateEndpointRequest& req,
                                              v1::Endpoint& resp) {
   const v1::Endpoint& e = req.endpoint();
-  if (absl::Status s = CheckUuidField("endpoint.id", e.id()); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(CheckUuidField("endpoint.id", e.id()));
   std::vector<std::string> paths = Strings(req.update_mask().paths());
   if (paths.empty()) {
     // No mask: every field that is set.
@@ -172,23 +174,22 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
   for (const std::string& path : paths) {
     if (path == "url" || path == "format") return ReadOnly(path);
     if (path == "label") {
-      if (absl::Status s = ValidateLabel(e.label()); !s.ok()) return s;
+      ARGUS_RETURN_IF_ERROR(ValidateLabel(e.label()));
       changes.label = e.label();
     } else if (path == "event_types") {
       std::vector<std::string> types = Strings(e.event_types());
-      if (absl::Status s = CheckSubscriptions(types); !s.ok()) return s;
+      ARGUS_RETURN_IF_ERROR(CheckSubscriptions(types));
       changes.event_types = std::move(types);
     } else if (path == "headers") {
-      absl::StatusOr<std::map<std::string, std::string>> h = CheckHeaders(e.headers());
-      if (!h.ok()) return h.status();
-      changes.sealed_headers = SealHeaders(*secrets_, *h, e.id());
-      changes.headers = RedactHeaders(*h);
+      ARGUS_ASSIGN_OR_RETURN(CustomHeaders h, CheckHeaders(e.headers()));
+      changes.sealed_headers = SealHeaders(*secrets_, h, e.id());
+      changes.headers = RedactHeaders(h);
     } else if (path == "retry_schedule") {
-      absl::StatusOr<std::vector<int64_t>> s = ValidateRetrySchedule(Durations(e.retry_schedule()));
-      if (!s.ok()) return s.status();
-      changes.retry_schedule_ms = *std::move(s);
+      ARGUS_ASSIGN_OR_RETURN(std::vector<int64_t> s,
+                             ValidateRetrySchedule(Durations(e.retry_schedule())));
+      changes.retry_schedule_ms = std::move(s);
     } else if (path == "rate_limit_per_second") {
-      if (absl::Status s = ValidateRateLimit(e.rate_limit_per_second()); !s.ok()) return s;
+      ARGUS_RETURN_IF_ERROR(ValidateRateLimit(e.rate_limit_per_second()));
       changes.rate_limit_per_second = e.rate_limit_per_second();
     } else {
       return absl::InvalidArgumentError(
@@ -197,9 +198,8 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
                        "event_types, headers, retry_schedule, rate_limit_per_second"));
     }
   }
-  absl::StatusOr<EndpointRecord> updated = store_->Update(caller.org.id, e.id(), changes);
-  if (!updated.ok()) return updated.status();
-  ToProto(*updated, &resp);
+  ARGUS_ASSIGN_OR_RETURN(EndpointRecord updated, store_->Update(caller.org.id, e.id(), changes));
+  ToProto(updated, &resp);
   LogInfo("endpoint updated",
           {{"org", caller.org.slug}, {"endpoint", e.id()}, {"fields", absl::StrJoin(paths, ",")}});
   return absl::OkStatus();
@@ -208,11 +208,10 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
 absl::Status EndpointRegistryService::List(const Caller& caller,
                                            const v1::ListEndpointsRequest& req,
                                            v1::ListEndpointsResponse& resp) {
-  absl::StatusOr<int> size = EffectivePageSize(req.page_size());
-  if (!size.ok()) return size.status();
+  ARGUS_ASSIGN_OR_RETURN(int size, EffectivePageSize(req.page_size()));
   absl::StatusOr<std::optional<PageCursor>> after = DecodePageToken(req.page_token());
   if (!after.ok()) return after.status();
-  absl::StatusOr<EndpointPage> page = store_->List(caller.org.id, *size, *after);
+  absl::StatusOr<EndpointPage> page = store_->List(caller.org.id, size, *after);
   if (!page.ok()) return page.status();
   for (const EndpointRecord& r : page->endpoints) ToProto(r, resp.add_endpoints());
   if (page->next) resp.set_next_page_token(EncodePageToken(*page->next));
@@ -221,10 +220,9 @@ absl::Status EndpointRegistryService::List(const Caller& caller,
 
 absl::Status EndpointRegistryService::SetState(const Caller& caller, const std::string& id,
                                                v1::EndpointState state, v1::Endpoint& resp) {
-  if (absl::Status s = CheckUuidField("id", id); !s.ok()) return s;
-  absl::StatusOr<EndpointRecord> updated = store_->SetState(caller.org.id, id, state);
-  if (!updated.ok()) return updated.status();
-  ToProto(*updated, &resp);
+  ARGUS_RETURN_IF_ERROR(CheckUuidField("id", id));
+  ARGUS_ASSIGN_OR_RETURN(EndpointRecord updated, store_->SetState(caller.org.id, id, state));
+  ToProto(updated, &resp);
   LogInfo("endpoint state changed",
           {{"org", caller.org.slug}, {"endpoint", id}, {"state", v1::EndpointState_Name(state)}});
   return absl::OkStatus();
@@ -241,10 +239,9 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpoint(
     grpc::CallbackServerContext* context, const v1::GetEndpointRequest* request,
     v1::Endpoint* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
-    absl::StatusOr<EndpointRecord> r = store_->Get(caller.org.id, request->id());
-    if (!r.ok()) return r.status();
-    ToProto(*r, response);
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("id", request->id()));
+    ARGUS_ASSIGN_OR_RETURN(EndpointRecord r, store_->Get(caller.org.id, request->id()));
+    ToProto(r, response);
     return absl::OkStatus();
   });
 }
@@ -283,13 +280,12 @@ grpc::ServerUnaryReactor* EndpointRegistryService::DeleteEndpoint(
     grpc::CallbackServerContext* context, const v1::DeleteEndpointRequest* request,
     v1::DeleteEndpointResponse* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
-    absl::StatusOr<int64_t> cancelled = store_->Delete(caller.org.id, request->id());
-    if (!cancelled.ok()) return cancelled.status();
-    response->set_cancelled_deliveries(*cancelled);
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("id", request->id()));
+    ARGUS_ASSIGN_OR_RETURN(int64_t cancelled, store_->Delete(caller.org.id, request->id()));
+    response->set_cancelled_deliveries(cancelled);
     LogInfo("endpoint deleted", {{"org", caller.org.slug},
                                  {"endpoint", request->id()},
-                                 {"cancelled", absl::StrCat(*cancelled)}});
+                                 {"cancelled", absl::StrCat(cancelled)}});
     return absl::OkStatus();
   });
 }
@@ -298,14 +294,36 @@ grpc::ServerUnaryReactor* EndpointRegistryService::ListEventTypes(
     grpc::CallbackServerContext* context, const v1::ListEventTypesRequest* request,
     v1::ListEventTypesResponse* response) {
   return Serve(context, *request, [=, this](const Caller&) -> absl::Status {
-    absl::StatusOr<std::vector<EventTypeRecord>> types = store_->ListEventTypes();
-    if (!types.ok()) return types.status();
-    for (const EventTypeRecord& t : *types) {
+    ARGUS_ASSIGN_OR_RETURN(std::vector<EventTypeRecord> types, store_->ListEventTypes());
+    for (const EventTypeRecord& t : types) {
       v1::EventType* out = response->add_event_types();
       out->set_name(t.name);
       out->set_category(t.category);
       out->set_description(t.description);
     }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EndpointRegistryService::RotateSecret(
+    grpc::CallbackServerContext* context, const v1::RotateSecretRequest* request,
+    v1::RotateSecretResponse* response) {
+  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("id", request->id()));
+    absl::Duration grace =
+        request->has_grace_period() ? FromDuration(request->grace_period()) : kDefaultGrace;
+    if (grace < absl::ZeroDuration() || grace > kMaxGrace) {
+      return absl::InvalidArgumentError("grace_period must be between 0s and 30 days (720h)");
+    }
+    std::string secret = GenerateSigningSecret();
+    ARGUS_ASSIGN_OR_RETURN(absl::Time previous_expire,
+                           store_->RotateSecret(caller.org.id, request->id(),
+                                                secrets_->Seal(secret, request->id()), grace));
+    response->set_signing_secret(secret);
+    SetTimestamp(previous_expire, response->mutable_previous_expire_time());
+    LogInfo("signing secret rotated", {{"org", caller.org.slug},
+                                       {"endpoint", request->id()},
+                                       {"grace", absl::FormatDuration(grace)}});
     return absl::OkStatus();
   });
 }

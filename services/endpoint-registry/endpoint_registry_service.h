@@ -17,8 +17,8 @@ namespace v1 = ::argus::webhooks::v1;
 // argus.webhooks.v1.EndpointRegistry: the admin API. Every RPC needs an
 // `admin` token and sees only that token's org. Database work runs on
 // `workers`, never on gRPC's callback threads. Endpoint RPCs are in
-// endpoint_registry_service.cc, delivery-log ones (and RotateSecret,
-// SendTestEvent) in endpoint_registry_deliveries.cc.
+// endpoint_registry_service.cc (RotateSecret too), delivery-log ones (and
+// SendTestEvent) in delivery_log_rpcs.cc.
 class EndpointRegistryService final : public v1::EndpointRegistry::CallbackService {
  public:
   EndpointRegistryService(EndpointStore* store, DeliveryLogStore* deliveries, Authenticator* auth,

@@ -4,7 +4,10 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/delivery_vocabulary.h"
 #include "common/sealed_headers.h"
+#include "common/wakeups.h"
 
 namespace argus {
 namespace {
@@ -45,12 +48,23 @@ WHERE id = $1::uuid AND sealed_headers IS NULL)sql";
 constexpr char kInsertSecret[] = R"sql(
 INSERT INTO endpoint_secrets (endpoint_id, version, sealed) VALUES ($1::uuid, 1, $2))sql";
 
-// Marks the org's subscriptions changed: a version event-ingest compares in
-// its own transaction, and a NOTIFY so its cache drops the org at once.
-constexpr char kNotifyChange[] = R"sql(
-WITH bumped AS (
-  UPDATE orgs SET endpoints_version = endpoints_version + 1 WHERE id = $1::uuid RETURNING id)
-SELECT pg_notify('argus_endpoints', id::text) FROM bumped)sql";
+constexpr char kLockEndpoint[] = R"sql(
+SELECT format FROM endpoints
+WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL FOR UPDATE)sql";
+
+constexpr char kExpireLiveSecrets[] = R"sql(
+UPDATE endpoint_secrets
+SET expires_at = least(coalesce(expires_at, 'infinity'), now() + $2 * interval '1 millisecond')
+WHERE endpoint_id = $1::uuid AND (expires_at IS NULL OR expires_at > now())
+RETURNING (extract(epoch from expires_at) * 1000000)::bigint)sql";
+
+constexpr char kDropExpiredSecrets[] =
+    "DELETE FROM endpoint_secrets WHERE endpoint_id = $1::uuid AND expires_at <= now()";
+
+constexpr char kAddSecret[] = R"sql(
+INSERT INTO endpoint_secrets (endpoint_id, version, sealed)
+SELECT $1::uuid, coalesce(max(version), 0) + 1, $2 FROM endpoint_secrets
+WHERE endpoint_id = $1::uuid)sql";
 
 constexpr char kWhereLive[] = " WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL";
 
@@ -131,39 +145,30 @@ template <typename... Params>
 absl::StatusOr<EndpointRecord> ChangeEndpoint(PgPool* pool, const char* op, const std::string& sql,
                                               const std::string& org_id, const std::string& id,
                                               const Params&... params) {
-  std::optional<EndpointRecord> updated;
-  absl::Status status = pool->Run(op, [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool->Write(op, [&](pqxx::work& tx) -> absl::StatusOr<EndpointRecord> {
     pqxx::result r = tx.exec_params(sql, org_id, id, params...);
     if (r.empty()) return EndpointNotFound(id);
-    updated = ReadEndpoint(r[0]);
-    tx.exec_params(kNotifyChange, org_id);
-    tx.commit();
-    return absl::OkStatus();
+    MarkSubscriptionsChanged(tx, org_id);
+    return ReadEndpoint(r[0]);
   });
-  if (!status.ok()) return status;
-  return *updated;
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<EventTypeRecord>> EndpointStore::ListEventTypes() {
-  std::vector<EventTypeRecord> out;
-  absl::Status status = pool_->Run("list_event_types", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+  using Result = absl::StatusOr<std::vector<EventTypeRecord>>;
+  return pool_->Read("list_event_types", [&](pqxx::read_transaction& tx) -> Result {
+    std::vector<EventTypeRecord> out;
     for (const auto& row : tx.exec(kListEventTypes)) {
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
     }
-    return absl::OkStatus();
+    return out;
   });
-  if (!status.ok()) return status;
-  return out;
 }
 
 absl::Status EndpointStore::Create(const std::string& org_id, const EndpointRecord& r,
                                    const std::string& sealed_secret) {
-  return pool_->Run("create_endpoint", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool_->Write("create_endpoint", [&](pqxx::work& tx) {
     tx.exec_params0(kInsertEndpoint, r.id, org_id, r.project, r.label, r.url, r.format,
                     Json(r.event_types).dump(), Json(r.headers).dump(),
                     Json(r.retry_schedule_ms).dump(), r.rate_limit_per_second,
@@ -171,45 +176,37 @@ absl::Status EndpointStore::Create(const std::string& org_id, const EndpointReco
     if (!sealed_secret.empty()) {
       tx.exec_params0(kInsertSecret, r.id, pqxx::binarystring(sealed_secret));
     }
-    tx.exec_params(kNotifyChange, org_id);
-    tx.commit();
+    MarkSubscriptionsChanged(tx, org_id);
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<EndpointRecord> EndpointStore::Get(const std::string& org_id,
                                                   const std::string& id) {
-  std::optional<EndpointRecord> found;
-  absl::Status status = pool_->Run("get_endpoint", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    static const std::string kSql = absl::StrCat(SelectColumns(), kWhereLive);
-    pqxx::result r = tx.exec_params(kSql, org_id, id);
-    if (!r.empty()) found = ReadEndpoint(r[0]);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  if (!found) return EndpointNotFound(id);
-  return *found;
+  return pool_->Read("get_endpoint",
+                     [&](pqxx::read_transaction& tx) -> absl::StatusOr<EndpointRecord> {
+                       static const std::string kSql = absl::StrCat(SelectColumns(), kWhereLive);
+                       pqxx::result r = tx.exec_params(kSql, org_id, id);
+                       if (r.empty()) return EndpointNotFound(id);
+                       return ReadEndpoint(r[0]);
+                     });
 }
 
 absl::StatusOr<EndpointPage> EndpointStore::List(const std::string& org_id, int page_size,
                                                  const std::optional<PageCursor>& after) {
-  EndpointPage page;
-  absl::Status status = pool_->Run("list_endpoints", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    static const std::string kSql = absl::StrCat(SelectColumns(), kListAfter);
-    CursorParams from = ToCursorParams(after);
-    pqxx::result r = tx.exec_params(kSql, org_id, from.time_us, from.id, page_size + 1);
-    for (const auto& row : r) page.endpoints.push_back(ReadEndpoint(row));
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  if (static_cast<int>(page.endpoints.size()) > page_size) {
-    page.endpoints.pop_back();
-    const EndpointRecord& last = page.endpoints.back();
-    page.next = PageCursor{last.created_us, last.id};
-  }
-  return page;
+  return pool_->Read(
+      "list_endpoints", [&](pqxx::read_transaction& tx) -> absl::StatusOr<EndpointPage> {
+        static const std::string kSql = absl::StrCat(SelectColumns(), kListAfter);
+        CursorParams from = ToCursorParams(after);
+        EndpointPage page;
+        for (const auto& row : tx.exec_params(kSql, org_id, from.time_us, from.id, page_size + 1)) {
+          page.endpoints.push_back(ReadEndpoint(row));
+        }
+        page.next = TrimPage(page.endpoints, page_size, [](const EndpointRecord& e) {
+          return PageCursor{e.created_us, e.id};
+        });
+        return page;
+      });
 }
 
 absl::StatusOr<EndpointRecord> EndpointStore::Update(const std::string& org_id,
@@ -227,10 +224,8 @@ absl::StatusOr<EndpointRecord> EndpointStore::Update(const std::string& org_id,
 absl::StatusOr<int> EndpointStore::SealLegacyHeaders(
     const std::function<std::string(const std::string& id,
                                     const std::map<std::string, std::string>& headers)>& seal) {
-  int sealed = 0;
-  absl::Status status = pool_->Run("seal_legacy_headers", [&](pqxx::connection& c) {
-    sealed = 0;
-    pqxx::work tx(c);
+  return pool_->Write("seal_legacy_headers", [&](pqxx::work& tx) -> absl::StatusOr<int> {
+    int sealed = 0;
     for (const auto& row : tx.exec(kUnsealedHeaders)) {
       std::string id = row[0].as<std::string>();
       auto headers =
@@ -239,11 +234,8 @@ absl::StatusOr<int> EndpointStore::SealLegacyHeaders(
                       Json(RedactHeaders(headers)).dump());
       ++sealed;
     }
-    tx.commit();
-    return absl::OkStatus();
+    return sealed;
   });
-  if (!status.ok()) return status;
-  return sealed;
 }
 
 absl::StatusOr<EndpointRecord> EndpointStore::SetState(const std::string& org_id,
@@ -253,19 +245,36 @@ absl::StatusOr<EndpointRecord> EndpointStore::SetState(const std::string& org_id
 }
 
 absl::StatusOr<int64_t> EndpointStore::Delete(const std::string& org_id, const std::string& id) {
-  int64_t cancelled = 0;
-  absl::Status status = pool_->Run("delete_endpoint", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+  return pool_->Write("delete_endpoint", [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     static const std::string kSql = absl::StrCat(kSoftDelete, kWhereLive, " RETURNING id");
     if (tx.exec_params(kSql, org_id, id).empty()) return EndpointNotFound(id);
     tx.exec_params0(kDeleteSecrets, id);
-    cancelled = tx.exec_params0(kCancelDeliveries, id).affected_rows();
-    tx.exec_params(kNotifyChange, org_id);
-    tx.commit();
-    return absl::OkStatus();
+    int64_t cancelled = tx.exec_params0(kCancelDeliveries, id).affected_rows();
+    MarkSubscriptionsChanged(tx, org_id);
+    return cancelled;
   });
-  if (!status.ok()) return status;
-  return cancelled;
+}
+
+absl::StatusOr<absl::Time> EndpointStore::RotateSecret(const std::string& org_id,
+                                                       const std::string& endpoint_id,
+                                                       const std::string& sealed,
+                                                       absl::Duration grace) {
+  return pool_->Write("rotate_secret", [&](pqxx::work& tx) -> absl::StatusOr<absl::Time> {
+    pqxx::result ep = tx.exec_params(kLockEndpoint, org_id, endpoint_id);
+    if (ep.empty()) return EndpointNotFound(endpoint_id);
+    if (ep[0][0].as<int>() != static_cast<int>(Format::kNative)) {
+      return absl::FailedPreconditionError(
+          "only native endpoints are signed; Slack and Discord endpoints have no secret");
+    }
+    absl::Time previous_expire = absl::Now() + grace;
+    for (const auto& row :
+         tx.exec_params(kExpireLiveSecrets, endpoint_id, absl::ToInt64Milliseconds(grace))) {
+      previous_expire = absl::FromUnixMicros(row[0].as<int64_t>());
+    }
+    tx.exec_params0(kDropExpiredSecrets, endpoint_id);
+    tx.exec_params0(kAddSecret, endpoint_id, pqxx::binarystring(sealed));
+    return previous_expire;
+  });
 }
 
 }  // namespace argus

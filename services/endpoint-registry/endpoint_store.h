@@ -93,6 +93,12 @@ class EndpointStore {
   absl::StatusOr<EndpointRecord> SetState(const std::string& org_id, const std::string& id,
                                           int state);
 
+  // Adds `sealed` as the endpoint's newest secret; the live ones keep signing
+  // for `grace` (0 = stop now). FAILED_PRECONDITION for Slack/Discord
+  // endpoints. Returns when the previous secrets stop.
+  absl::StatusOr<absl::Time> RotateSecret(const std::string& org_id, const std::string& endpoint_id,
+                                          const std::string& sealed, absl::Duration grace);
+
   // Soft-deletes the endpoint, removes its secrets and cancels its pending
   // deliveries; returns how many were cancelled.
   absl::StatusOr<int64_t> Delete(const std::string& org_id, const std::string& id);

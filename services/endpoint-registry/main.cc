@@ -1,4 +1,12 @@
 // endpoint-registry: the admin API (argus.webhooks.v1.EndpointRegistry).
+//
+// Threads:
+//   main             parses flags, starts everything, waits for SIGTERM/SIGINT, drains
+//   gRPC callbacks   gRPC's own threads: check the token, hand the call to a worker
+//   workers (db_pool_size)  database work of the RPCs (WorkerPool)
+//   prober           readiness checks once a second and on demand (BackgroundLoop)
+//   metrics (8)      /metrics (civetweb)
+// Shared state is guarded by argus::Mutex (checked by clang's -Wthread-safety).
 #include <iostream>
 
 #include "absl/flags/flag.h"

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "common/unary_call.h"
 
 namespace argus {
@@ -24,10 +25,9 @@ absl::StatusOr<bool> EventIngestService::IsKnownType(absl::string_view type) {
   absl::Time now = absl::Now();
   if (now - catalog_loaded_ < absl::Seconds(1)) return false;
   // An outage is not an unknown type: the publisher should retry.
-  absl::StatusOr<std::vector<std::string>> names = store_->LoadCatalog();
-  if (!names.ok()) return names.status();
+  ARGUS_ASSIGN_OR_RETURN(std::vector<std::string> names, store_->LoadCatalog());
   catalog_loaded_ = now;
-  catalog_ = {names->begin(), names->end()};
+  catalog_ = {names.begin(), names.end()};
   return catalog_.find(type) != catalog_.end();
 }
 

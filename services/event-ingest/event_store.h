@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/event_writer.h"
 #include "common/pg_notifier.h"
 #include "common/pg_pool.h"
 #include "services/event-ingest/publish_validation.h"
@@ -24,7 +25,9 @@ class EventStore {
   // `notifier` wakes the deliverers (NOTIFY argus_deliveries) after commits
   // that created deliveries.
   EventStore(PgPool* pool, SubscriptionCache* cache, PgNotifier* notifier)
-      : pool_(pool), cache_(cache), notifier_(notifier) {}
+      : pool_(pool), cache_(cache), notifier_(notifier) {
+    PrepareEventWriter(*pool);
+  }
 
   // Names of the event catalog.
   absl::StatusOr<std::vector<std::string>> LoadCatalog();

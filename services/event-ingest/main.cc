@@ -1,4 +1,14 @@
 // event-ingest: Publish and PublishBatch (argus.webhooks.v1.EventIngest).
+//
+// Threads:
+//   main             parses flags, starts everything, waits for SIGTERM/SIGINT, drains
+//   gRPC callbacks   gRPC's own threads: check the token, hand the call to a worker
+//   workers (db_pool_size)  database work of the RPCs (WorkerPool)
+//   prober           readiness checks once a second and on demand (BackgroundLoop)
+//   metrics (8)      /metrics (civetweb)
+//   notifiers (2)    NOTIFY argus_deliveries / argus_captures after commits (PgNotifier)
+//   invalidator      LISTEN argus_endpoints: drops cached subscriptions (PgListener)
+// Shared state is guarded by argus::Mutex (checked by clang's -Wthread-safety).
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"

@@ -9,6 +9,7 @@
 #include "common/json_text.h"
 #include "common/proto_time.h"
 #include "common/slug.h"
+#include "common/status_macros.h"
 
 namespace argus {
 
@@ -33,7 +34,7 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
                      "\" is not in the event catalog; see ListEventTypes"));
   }
   event.type = req.type();
-  if (absl::Status s = ValidateSlug("project", req.project()); !s.ok()) return s;
+  ARGUS_RETURN_IF_ERROR(ValidateSlug("project", req.project()));
   event.project = req.project();
   if (req.idempotency_key().size() > kMaxIdempotencyKeyBytes) {
     return absl::InvalidArgumentError(absl::StrCat("idempotency_key is ",
@@ -48,7 +49,7 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
   }
   event.idempotency_key = req.idempotency_key();
   if (req.has_occurred_at()) {
-    if (absl::Status s = CheckTimestamp("occurred_at", req.occurred_at()); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(CheckTimestamp("occurred_at", req.occurred_at()));
     event.occurred_at = FromTimestamp(req.occurred_at());
   }
 
@@ -60,7 +61,7 @@ absl::StatusOr<NewEvent> ValidatePublishRequest(
       return absl::InvalidArgumentError(absl::StrCat("payload is ", req.data_json().size(),
                                                      " bytes; the limit is ", max_payload_bytes));
     }
-    if (absl::Status s = CheckJsonObjectText("data_json", req.data_json()); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(CheckJsonObjectText("data_json", req.data_json()));
     event.payload_json = req.data_json();
   } else if (req.has_data()) {
     if (req.data().ByteSizeLong() > max_payload_bytes * 2) {  // cheap early bound

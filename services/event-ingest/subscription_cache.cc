@@ -1,18 +1,6 @@
 #include "services/event-ingest/subscription_cache.h"
 
-#include "common/event_types.h"
-
 namespace argus {
-
-std::vector<std::string> MatchSubscribers(const OrgSubscriptions& subs, absl::string_view type,
-                                          absl::string_view project) {
-  std::vector<std::string> ids;
-  for (const Subscription& s : subs.subscriptions) {
-    if (!s.project.empty() && s.project != project) continue;
-    if (AnyEventTypeMatches(s.event_types, type)) ids.push_back(s.endpoint_id);
-  }
-  return ids;
-}
 
 std::shared_ptr<const OrgSubscriptions> SubscriptionCache::Get(const std::string& org_id) {
   MutexLock lock(&mu_);

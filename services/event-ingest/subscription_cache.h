@@ -9,28 +9,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "common/event_writer.h"
 #include "common/mutex.h"
 #include "common/pg_listener.h"
 
 namespace argus {
-
-// One enabled endpoint and what it subscribes to.
-struct Subscription {
-  std::string endpoint_id;
-  std::string project;  // "" = every project
-  std::vector<std::string> event_types;
-};
-
-// An org's enabled endpoints as of `version` (orgs.endpoints_version).
-struct OrgSubscriptions {
-  int64_t version = -1;
-  std::vector<Subscription> subscriptions;
-};
-
-// The endpoint ids of `subs` that an event of `type` in `project` goes to:
-// project scope empty or equal, and an exact or "prefix.*" type match.
-std::vector<std::string> MatchSubscribers(const OrgSubscriptions& subs, absl::string_view type,
-                                          absl::string_view project);
 
 // Per-org subscriptions, so publishing costs no endpoint query per event.
 // Correctness never rests on the cache: each publish transaction compares

@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t start = 0;
   while (start <= input.size()) {
     size_t end = input.find('\x1f', start);
-    std::string pair = input.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string pair =
+        input.substr(start, end == std::string::npos ? std::string::npos : end - start);
     size_t eq = pair.find('=');
     headers[pair.substr(0, eq)] = eq == std::string::npos ? "" : pair.substr(eq + 1);
     if (end == std::string::npos) break;

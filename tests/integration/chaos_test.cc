@@ -45,9 +45,10 @@ TEST(ChaosTest, NothingAcknowledgedIsLost) {
   create.add_event_types("user.*");
   for (int i = 0; i < 20; ++i) create.add_retry_schedule()->set_seconds(1);  // the maximum
   v1::CreateEndpointResponse created;
-  ASSERT_TRUE(suite.registry()
-                  .CreateEndpoint(ServiceHarness::Context(suite.admin_token()).get(), create, &created)
-                  .ok());
+  ASSERT_TRUE(
+      suite.registry()
+          .CreateEndpoint(ServiceHarness::Context(suite.admin_token()).get(), create, &created)
+          .ok());
 
   std::mutex mu;
   std::set<std::string> acknowledged;
@@ -65,7 +66,8 @@ TEST(ChaosTest, NothingAcknowledgedIsLost) {
         auto stub = v1::EventIngest::NewStub(
             grpc::CreateChannel(suite.IngestAddress(), grpc::InsecureChannelCredentials()));
         v1::PublishResponse resp;
-        grpc::Status s = stub->Publish(ServiceHarness::Context(suite.publish_token()).get(), req, &resp);
+        grpc::Status s =
+            stub->Publish(ServiceHarness::Context(suite.publish_token()).get(), req, &resp);
         if (s.ok()) {
           std::lock_guard<std::mutex> lock(mu);
           acknowledged.insert(resp.event_id());
@@ -86,14 +88,14 @@ TEST(ChaosTest, NothingAcknowledgedIsLost) {
   suite.deliverer(0).Signal(SIGKILL);  // (a) a deliverer dies...
   suite.StartDeliverer();              // ...and is replaced
   wait_acked(90);
-  cluster.Stop();                      // (b) PostgreSQL restarts
+  cluster.Stop();  // (b) PostgreSQL restarts
   cluster.Start();
   wait_acked(150);
-  suite.RestartIngest();               // (c) event-ingest dies and comes back
+  suite.RestartIngest();  // (c) event-ingest dies and comes back
   wait_acked(200);
   receiver.Script("/chaos", {{.status = 503, .body = "down"}});  // (d) the receiver is down...
   wait_acked(250);
-  receiver.Script("/chaos", {{.status = 200}});                  // ...and back
+  receiver.Script("/chaos", {{.status = 200}});  // ...and back
   publisher.join();
 
   std::set<std::string> expected;

@@ -23,17 +23,21 @@ class DebouncerE2eTest : public E2eTest {
  protected:
   // One session.created capture of `label`, numbered `i`.
   std::string Capture(const std::string& label, int i, const std::string& project = "mygame") {
-    Json data = {{"sessionName", label},        {"eventName", "Order.Complete"},
+    Json data = {{"sessionName", label},
+                 {"eventName", "Order.Complete"},
                  {"eventUniqueId", absl::StrCat("Order ", i)},
-                 {"appVersion", "0.4.2"},       {"deviceModel", "iPhone 14 Pro"},
-                 {"averageFps", 50.0 + i},      {"avgFrameTime", 16.0 + i / 10.0},
-                 {"monoMemoryMb", 200 + i},     {"projectName", "MyGame"}};
+                 {"appVersion", "0.4.2"},
+                 {"deviceModel", "iPhone 14 Pro"},
+                 {"averageFps", 50.0 + i},
+                 {"avgFrameTime", 16.0 + i / 10.0},
+                 {"monoMemoryMb", 200 + i},
+                 {"projectName", "MyGame"}};
     return Publish("session.created", data.dump(), project);
   }
 
   std::string Completions(const std::string& where = "true") {
-    return Sql(absl::StrCat("SELECT count(*) FROM events WHERE type = 'test_session.completed' AND ",
-                            where));
+    return Sql(absl::StrCat(
+        "SELECT count(*) FROM events WHERE type = 'test_session.completed' AND ", where));
   }
 
   // The rollups the native endpoint received, oldest first.
@@ -61,7 +65,7 @@ TEST_F(DebouncerE2eTest, TwelveCapturesMakeOneRollup) {
   const Json& d = rollup["data"];
   EXPECT_EQ(d["sessionName"], "MyGame_2026-05-04_15-23-45");
   EXPECT_EQ(d["captureCount"], 12);
-  EXPECT_DOUBLE_EQ(d["averageFps"].get<double>(), 55.5);     // mean of 50..61
+  EXPECT_DOUBLE_EQ(d["averageFps"].get<double>(), 55.5);      // mean of 50..61
   EXPECT_NEAR(d["avgFrameTime"].get<double>(), 16.55, 1e-9);  // mean of 16.0..17.1
   EXPECT_DOUBLE_EQ(d["peakMonoMemoryMb"].get<double>(), 211);
   EXPECT_EQ(d["appVersion"], "0.4.2");
@@ -72,8 +76,9 @@ TEST_F(DebouncerE2eTest, TwelveCapturesMakeOneRollup) {
   EXPECT_TRUE(absl::StrContains(d["url"].get<std::string>(), "/test-sessions/"));
 
   std::string slack = Json::parse(receiver_.Received("/slack")[0].body)["text"];
-  EXPECT_TRUE(absl::StartsWith(slack, ":white_check_mark: Test session `MyGame_2026-05-04_15-23-45` "
-                                      "completed for *MyGame* v0.4.2 — 12 captures, 55.5 avg FPS"))
+  EXPECT_TRUE(absl::StartsWith(slack,
+                               ":white_check_mark: Test session `MyGame_2026-05-04_15-23-45` "
+                               "completed for *MyGame* v0.4.2 — 12 captures, 55.5 avg FPS"))
       << slack;
   EXPECT_TRUE(absl::StrContains(slack, "• `Order.Complete` · Order 0 — 50.0 FPS")) << slack;
   EXPECT_TRUE(absl::EndsWith(slack, "…and 9 more")) << slack;
@@ -87,21 +92,21 @@ TEST_F(DebouncerE2eTest, LabelsProjectsAndOrgsNeverMix) {
   for (int i = 0; i < 2; ++i) Capture("B", i);
   Capture("A", 0, "othergame");
   // The same label in another org, published the way services do it.
-  testing::CommandResult minted =
-      testing::RunCommand({ARGUSCTL_BINARY_FOR_TESTS, "token", "create", "--org", "globex",
-                           "--scope", "publish"},
-                          suite_->Env());
+  testing::CommandResult minted = testing::RunCommand(
+      {ARGUSCTL_BINARY_FOR_TESTS, "token", "create", "--org", "globex", "--scope", "publish"},
+      suite_->Env());
   ASSERT_EQ(minted.exit_code, 0) << minted.err;
   v1::PublishRequest other;
   other.set_type("session.created");
   other.set_project("mygame");
   other.set_data_json(R"({"sessionName": "A", "averageFps": 10})");
   v1::PublishResponse resp;
-  ASSERT_TRUE(suite_->ingest()
-                  .Publish(ServiceHarness::Context(
-                               std::string(absl::StripAsciiWhitespace(minted.out))).get(),
-                           other, &resp)
-                  .ok());
+  ASSERT_TRUE(
+      suite_->ingest()
+          .Publish(
+              ServiceHarness::Context(std::string(absl::StripAsciiWhitespace(minted.out))).get(),
+              other, &resp)
+          .ok());
 
   ASSERT_TRUE(WaitUntil([&] { return Completions() == "4"; }, absl::Seconds(30)));
   EXPECT_EQ(Sql("SELECT string_agg(o.slug || '/' || s.project || '/' || s.label || '=' || "
@@ -114,7 +119,8 @@ TEST_F(DebouncerE2eTest, LabelsProjectsAndOrgsNeverMix) {
     counts[r["project"].get<std::string>() + "/" + r["data"]["sessionName"].get<std::string>()] =
         r["data"]["captureCount"];
   }
-  EXPECT_EQ(counts, (std::map<std::string, int>{{"mygame/A", 3}, {"mygame/B", 2}, {"othergame/A", 1}}));
+  EXPECT_EQ(counts,
+            (std::map<std::string, int>{{"mygame/A", 3}, {"mygame/B", 2}, {"othergame/A", 1}}));
 }
 
 TEST_F(DebouncerE2eTest, RestartInTheMiddleOfAWindowStillCompletesOnce) {
@@ -123,9 +129,8 @@ TEST_F(DebouncerE2eTest, RestartInTheMiddleOfAWindowStillCompletesOnce) {
   suite_->StartDebouncer({"--quiet_window", "5s"});
   CreateRollupEndpoints();
   for (int i = 0; i < 5; ++i) Capture("restart", i);
-  ASSERT_TRUE(WaitUntil([&] {
-    return Sql("SELECT capture_count FROM test_sessions") == "5";
-  }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return Sql("SELECT capture_count FROM test_sessions") == "5"; },
+                        absl::Seconds(10)));
   suite_->debouncer(0).Signal(SIGKILL);
   ASSERT_TRUE(suite_->debouncer(0).Wait(absl::Seconds(10)).has_value());
   for (int i = 5; i < 8; ++i) Capture("restart", i);
@@ -186,9 +191,10 @@ TEST_F(DebouncerE2eTest, CompleteNowFiresAtOnceAndTheTimerDoesNotRepeatIt) {
   ASSERT_TRUE(WaitUntil([&] { return Sql("SELECT capture_count FROM test_sessions") == "4"; },
                         absl::Seconds(10)));
   v1::ListOpenSessionsResponse open;
-  ASSERT_TRUE(suite_->DebouncerStub(0)
-                  ->ListOpenSessions(ServiceHarness::Context(suite_->admin_token()).get(), {}, &open)
-                  .ok());
+  ASSERT_TRUE(
+      suite_->DebouncerStub(0)
+          ->ListOpenSessions(ServiceHarness::Context(suite_->admin_token()).get(), {}, &open)
+          .ok());
   ASSERT_EQ(open.sessions_size(), 1);
   EXPECT_EQ(open.sessions(0).label(), "now");
   EXPECT_EQ(open.sessions(0).capture_count(), 4);
@@ -209,9 +215,10 @@ TEST_F(DebouncerE2eTest, CompleteNowFiresAtOnceAndTheTimerDoesNotRepeatIt) {
             grpc::StatusCode::NOT_FOUND);
   // The org's view is empty now, and other orgs never see it.
   open.Clear();
-  ASSERT_TRUE(suite_->DebouncerStub(0)
-                  ->ListOpenSessions(ServiceHarness::Context(suite_->admin_token()).get(), {}, &open)
-                  .ok());
+  ASSERT_TRUE(
+      suite_->DebouncerStub(0)
+          ->ListOpenSessions(ServiceHarness::Context(suite_->admin_token()).get(), {}, &open)
+          .ok());
   EXPECT_EQ(open.sessions_size(), 0);
   // A later session's rollup arrives after "now"'s window has passed: the
   // timer did not complete "now" a second time.

@@ -91,7 +91,8 @@ TEST_F(DelivererE2eTest, FailuresAreRetriedOnTheSchedule) {
   }
   EXPECT_EQ(Sql(absl::StrCat("SELECT string_agg(status_code::text, ',' ORDER BY attempt) FROM "
                              "delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-                             "WHERE d.event_id = '", event, "'")),
+                             "WHERE d.event_id = '",
+                             event, "'")),
             "500,500,200");
 }
 
@@ -114,7 +115,9 @@ TEST_F(DelivererE2eTest, GoneDisablesTheEndpoint) {
   v1::GetEndpointRequest get;
   get.set_id(ep.id);
   v1::Endpoint e;
-  ASSERT_TRUE(suite_->registry().GetEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), get, &e).ok());
+  ASSERT_TRUE(suite_->registry()
+                  .GetEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), get, &e)
+                  .ok());
   EXPECT_EQ(e.state(), v1::DISABLED);
   EXPECT_TRUE(absl::StrContains(e.disabled_reason(), "410")) << e.disabled_reason();
   EXPECT_EQ(e.last_delivery().status_code(), 410);
@@ -122,7 +125,9 @@ TEST_F(DelivererE2eTest, GoneDisablesTheEndpoint) {
   v1::PublishRequest req;
   req.set_type("user.login");
   v1::PublishResponse resp;
-  ASSERT_TRUE(suite_->ingest().Publish(ServiceHarness::Context(suite_->publish_token()).get(), req, &resp).ok());
+  ASSERT_TRUE(suite_->ingest()
+                  .Publish(ServiceHarness::Context(suite_->publish_token()).get(), req, &resp)
+                  .ok());
   EXPECT_EQ(resp.fanout(), 0);
 }
 
@@ -142,9 +147,8 @@ TEST_F(DelivererE2eTest, HangingReceiverTimesOut) {
   receiver_.Script("/hang", {{.hang = true}});
   auto ep = CreateEndpoint(receiver_.Url("/hang"), {"user.*"}, {});
   std::string event = Publish("user.login");
-  ASSERT_TRUE(WaitUntil([&] {
-    return Sql("SELECT count(*) FROM delivery_attempts") == "1";
-  }, absl::Seconds(15)));
+  ASSERT_TRUE(WaitUntil([&] { return Sql("SELECT count(*) FROM delivery_attempts") == "1"; },
+                        absl::Seconds(15)));
   EXPECT_EQ(Sql("SELECT error FROM delivery_attempts"), "timeout");
   EXPECT_EQ(Sql("SELECT status_code FROM delivery_attempts"), "0");
   EXPECT_EQ(DeliveryState(event, ep.id), "1");  // retry scheduled (default: in a minute)
@@ -205,7 +209,8 @@ TEST_F(DelivererE2eTest, MetricsCountWhatTheReceiverSaw) {
       << m;
   EXPECT_TRUE(absl::StrContains(
       m, "argus_webhook_delivery_attempts_total{format=\"native\",result=\"http_error\"} 1"));
-  EXPECT_TRUE(absl::StrContains(m, "argus_webhook_deliveries_finished_total{outcome=\"succeeded\"} 5"));
+  EXPECT_TRUE(
+      absl::StrContains(m, "argus_webhook_deliveries_finished_total{outcome=\"succeeded\"} 5"));
   EXPECT_TRUE(absl::StrContains(m, "argus_webhook_attempt_duration_seconds_count 6"));
   EXPECT_TRUE(absl::StrContains(m, "argus_webhook_end_to_end_seconds_count 5"));
   EXPECT_TRUE(absl::StrContains(m, "argus_webhook_queue_depth{state=\"pending\"}"));

@@ -49,8 +49,8 @@ class IngestDurabilityTest : public ::testing::Test {
                                  absl::StrCat("127.0.0.1:", FreeTcpPort())},
         std::vector<std::string>{absl::StrCat("ARGUS_DATABASE_URL=", db_->url())});
     ASSERT_TRUE(WaitUntilServing(address_, absl::Seconds(20))) << ingest_->Stderr();
-    stub_ = v1::EventIngest::NewStub(
-        grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+    stub_ =
+        v1::EventIngest::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
   }
 
   grpc::Status Publish(const std::string& key, v1::PublishResponse* resp) {
@@ -92,7 +92,8 @@ TEST_F(IngestDurabilityTest, DatabaseOutageIsUnavailableThenRecovers) {
   EXPECT_EQ(resp.fanout(), 1);
   EXPECT_TRUE(ingest_->Running());  // never restarted
   // Nothing published during the outage was stored.
-  EXPECT_EQ(db_->QueryValue("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'during-%'"), "0");
+  EXPECT_EQ(db_->QueryValue("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'during-%'"),
+            "0");
   EXPECT_EQ(db_->QueryValue("SELECT count(*) FROM events"), "2");
 }
 
@@ -109,7 +110,8 @@ TEST_F(IngestDurabilityTest, AcknowledgedEventsSurviveSigkill) {
   for (const std::string& id : acknowledged) {
     EXPECT_EQ(db_->QueryValue(absl::StrCat(
                   "SELECT count(*) FROM events e JOIN deliveries d ON d.event_id = e.id "
-                  "WHERE e.id = '", id, "'")),
+                  "WHERE e.id = '",
+                  id, "'")),
               "1")
         << id;
   }

@@ -16,8 +16,8 @@ namespace {
 using testing::TestDatabase;
 
 int RunArgusctlMigrate(const std::string& url) {
-  std::string cmd = absl::StrCat("ARGUS_DATABASE_URL='", url, "' ", ARGUSCTL_BINARY,
-                                 " migrate 2>/dev/null");
+  std::string cmd =
+      absl::StrCat("ARGUS_DATABASE_URL='", url, "' ", ARGUSCTL_BINARY, " migrate 2>/dev/null");
   return std::system(cmd.c_str());
 }
 
@@ -27,9 +27,9 @@ void ExpectCompleteSchema(const TestDatabase& db) {
             absl::StrCat(EmbeddedMigrations().size()));
   EXPECT_EQ(db.QueryValue("SELECT max(version) FROM schema_migrations"), absl::StrCat(latest));
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM event_types"), "42");
-  for (const char* table : {"orgs", "api_tokens", "endpoints", "endpoint_secrets", "events",
-                            "idempotency_keys", "deliveries", "delivery_attempts",
-                            "test_sessions"}) {
+  for (const char* table :
+       {"orgs", "api_tokens", "endpoints", "endpoint_secrets", "events", "idempotency_keys",
+        "deliveries", "delivery_attempts", "test_sessions"}) {
     EXPECT_EQ(db.QueryValue(absl::StrCat("SELECT to_regclass('", table, "') IS NOT NULL")), "t")
         << table;
   }
@@ -82,24 +82,29 @@ SELECT id, endpoint_id, 1, created_at, 5 FROM dl RETURNING 1)sql");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events"), "4");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM deliveries d JOIN events e "
                           "ON e.id = d.event_id AND e.bucket_at = d.bucket_at "
-                          "WHERE e.bucket_at = e.created_at AND d.state = 3"), "4");
+                          "WHERE e.bucket_at = e.created_at AND d.state = 3"),
+            "4");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM delivery_attempts"), "4");
   EXPECT_EQ(db.QueryValue("SELECT string_agg(d, ',' ORDER BY d) FROM (SELECT payload AS d "
-                          "FROM events) p"), "{\"d\":0},{\"d\":1},{\"d\":2},{\"d\":3}");
+                          "FROM events) p"),
+            "{\"d\":0},{\"d\":1},{\"d\":2},{\"d\":3}");
   EXPECT_EQ(db.QueryValue("SELECT (SELECT count(*) FROM events_default) + "
                           "(SELECT count(*) FROM deliveries_default) + "
-                          "(SELECT count(*) FROM delivery_attempts_default)"), "0");
+                          "(SELECT count(*) FROM delivery_attempts_default)"),
+            "0");
   // From the oldest row's week to next week, and the default.
   EXPECT_EQ(db.QueryValue("SELECT count(*) BETWEEN 3 AND 4 FROM pg_inherits "
-                          "WHERE inhparent = 'deliveries'::regclass"), "t");
+                          "WHERE inhparent = 'deliveries'::regclass"),
+            "t");
 }
 
 // A week's partitions are not dropped while one of its deliveries is in
 // flight (its result is still to be written); the next pass drops them.
 TEST(MigrationTest, AWeekWithADeliveryInFlightWaits) {
   TestDatabase db(TestDatabase::Schema::kMigrated);
-  db.QueryValue("SELECT argus_create_partitions(utc_today - 45, utc_today - 45) "
-                "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS utc_today) t");
+  db.QueryValue(
+      "SELECT argus_create_partitions(utc_today - 45, utc_today - 45) "
+      "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS utc_today) t");
   db.QueryValue(R"sql(
 WITH ev AS (INSERT INTO events (org_id, type, occurred_at, payload, bucket_at)
             VALUES (gen_random_uuid(), 'user.login', now(), '{}', now() - interval '45 days')
@@ -119,9 +124,10 @@ SELECT id, gen_random_uuid(), org_id, 2, bucket_at FROM ev RETURNING 1)sql");
 // and move into the week's partition when it is created.
 TEST(MigrationTest, CreatingAWeekMovesItsRowsOutOfTheDefault) {
   TestDatabase db(TestDatabase::Schema::kMigrated);
-  db.QueryValue("INSERT INTO events (org_id, type, occurred_at, payload, bucket_at) VALUES "
-                "(gen_random_uuid(), 'user.login', now(), '{}', now() + interval '20 days') "
-                "RETURNING 1");
+  db.QueryValue(
+      "INSERT INTO events (org_id, type, occurred_at, payload, bucket_at) VALUES "
+      "(gen_random_uuid(), 'user.login', now(), '{}', now() + interval '20 days') "
+      "RETURNING 1");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events_default"), "1");
   EXPECT_EQ(db.QueryValue("SELECT argus_create_partitions(utc_today + 20, utc_today + 20) "
                           "FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS utc_today) t"),
@@ -131,9 +137,8 @@ TEST(MigrationTest, CreatingAWeekMovesItsRowsOutOfTheDefault) {
 }
 
 TEST(MigrationTest, UnreachableDatabaseIsUnavailable) {
-  absl::StatusOr<int> r =
-      ApplyMigrations("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2",
-                      EmbeddedMigrations());
+  absl::StatusOr<int> r = ApplyMigrations(
+      "postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", EmbeddedMigrations());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
 }
 

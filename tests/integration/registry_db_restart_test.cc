@@ -31,9 +31,8 @@ TEST(RegistryDbRestartTest, UnavailableDuringOutageThenServesAgain) {
   create.set_url("https://example.com/hook");
   create.add_event_types("user.*");
   v1::CreateEndpointResponse created;
-  ASSERT_TRUE(registry.stub()
-                  .CreateEndpoint(RegistryHarness::Context(token).get(), create, &created)
-                  .ok());
+  ASSERT_TRUE(
+      registry.stub().CreateEndpoint(RegistryHarness::Context(token).get(), create, &created).ok());
 
   cluster.Stop();
   v1::ListEndpointsResponse listed;
@@ -64,9 +63,8 @@ TEST(RegistryDbRestartTest, UnavailableDuringOutageThenServesAgain) {
   ASSERT_EQ(listed.endpoints_size(), 1);
   EXPECT_EQ(listed.endpoints(0).label(), "before");
   create.set_label("after");
-  EXPECT_TRUE(registry.stub()
-                  .CreateEndpoint(RegistryHarness::Context(token).get(), create, &created)
-                  .ok());
+  EXPECT_TRUE(
+      registry.stub().CreateEndpoint(RegistryHarness::Context(token).get(), create, &created).ok());
 }
 
 }  // namespace

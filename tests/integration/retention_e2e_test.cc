@@ -31,13 +31,15 @@ TEST_F(RetentionE2eTest, ExpiredWeeksAreDroppedAndPendingDeliveriesCarriedForwar
   v1::PauseEndpointRequest pause;
   pause.set_id(paused.id);
   v1::Endpoint e;
-  ASSERT_TRUE(suite_->registry().PauseEndpoint(
-      ServiceHarness::Context(suite_->admin_token()).get(), pause, &e).ok());
+  ASSERT_TRUE(suite_->registry()
+                  .PauseEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), pause, &e)
+                  .ok());
 
   // Both events 40 days old: one with every delivery finished, one still
   // pending for the paused endpoint; an attempt of that age too.
-  std::string week = Sql("SELECT to_char(date_trunc('week', (now() - interval '40 days') "
-                         "AT TIME ZONE 'UTC'), 'YYYYMMDD')");
+  std::string week =
+      Sql("SELECT to_char(date_trunc('week', (now() - interval '40 days') "
+          "AT TIME ZONE 'UTC'), 'YYYYMMDD')");
   Sql("SELECT argus_create_partitions((now() - interval '41 days')::date, "
       "(now() - interval '39 days')::date)");
   Sql(absl::StrCat("UPDATE deliveries SET state = 3, finished_at = now() WHERE event_id = '",
@@ -46,38 +48,46 @@ TEST_F(RetentionE2eTest, ExpiredWeeksAreDroppedAndPendingDeliveriesCarriedForwar
     Sql(absl::StrCat("UPDATE ", table,
                      " SET created_at = created_at - interval '40 days',"
                      " bucket_at = bucket_at - interval '40 days' WHERE ",
-                     std::string(table) == "events" ? "id" : "event_id", " IN ('",
-                     pending_event, "', '", done_event, "')"));
+                     std::string(table) == "events" ? "id" : "event_id", " IN ('", pending_event,
+                     "', '", done_event, "')"));
   }
-  Sql(absl::StrCat("INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at,"
+  Sql(
+      absl::StrCat("INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at,"
                    " duration_us) SELECT id, endpoint_id, 1, created_at, 1000 FROM deliveries"
-                   " WHERE event_id = '", done_event, "'"));
+                   " WHERE event_id = '",
+                   done_event, "'"));
   ASSERT_EQ(Sql(absl::StrCat("SELECT count(*) FROM deliveries_", week)), "4");
   ASSERT_EQ(Sql(absl::StrCat("SELECT count(*) FROM delivery_attempts_", week)), "2");
 
   suite_->StartDeliverer();  // keeps the partitions as it starts
-  ASSERT_TRUE(WaitUntil([&] {
-    return Sql(absl::StrCat("SELECT to_regclass('events_", week, "') IS NULL")) == "t";
-  }, absl::Seconds(20))) << suite_->AllLogs();
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Sql(absl::StrCat("SELECT to_regclass('events_", week, "') IS NULL")) == "t"; },
+      absl::Seconds(20)))
+      << suite_->AllLogs();
   for (const char* table : {"deliveries_", "delivery_attempts_"}) {
     EXPECT_EQ(Sql(absl::StrCat("SELECT to_regclass('", table, week, "') IS NULL")), "t") << table;
   }
   EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM events WHERE id = '", done_event, "'")), "0");
-  EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM deliveries WHERE event_id = '", done_event,
-                             "'")), "0");
+  EXPECT_EQ(
+      Sql(absl::StrCat("SELECT count(*) FROM deliveries WHERE event_id = '", done_event, "'")),
+      "0");
   EXPECT_EQ(Sql("SELECT count(*) FROM delivery_attempts"), "0");
   // The carried event keeps its creation time and both its deliveries.
   EXPECT_EQ(Sql(absl::StrCat("SELECT created_at < now() - interval '39 days' AND "
                              "bucket_at > now() - interval '1 hour' FROM events WHERE id = '",
-                             pending_event, "'")), "t");
+                             pending_event, "'")),
+            "t");
   EXPECT_EQ(Sql(absl::StrCat("SELECT string_agg(state::text, ',' ORDER BY state) FROM deliveries"
-                             " WHERE event_id = '", pending_event, "'")), "1,3");
+                             " WHERE event_id = '",
+                             pending_event, "'")),
+            "1,3");
   EXPECT_TRUE(absl::StrContains(suite_->AllLogs(), "carried_forward=1")) << suite_->AllLogs();
 
   v1::ResumeEndpointRequest resume;
   resume.set_id(paused.id);
-  ASSERT_TRUE(suite_->registry().ResumeEndpoint(
-      ServiceHarness::Context(suite_->admin_token()).get(), resume, &e).ok());
+  ASSERT_TRUE(suite_->registry()
+                  .ResumeEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), resume, &e)
+                  .ok());
   ASSERT_TRUE(receiver_.WaitFor("/paused", 1, absl::Seconds(15)));
   nlohmann::json body = nlohmann::json::parse(receiver_.Received("/paused")[0].body);
   EXPECT_EQ(body["id"], pending_event);

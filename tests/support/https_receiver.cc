@@ -34,8 +34,8 @@ TestCa::TestCa() {
 TestCa::~TestCa() { std::filesystem::remove_all(dir_); }
 
 HttpsReceiver::HttpsReceiver(const TestCa& ca)
-    : server_(std::make_unique<httplib::SSLServer>(ca.server_cert().c_str(),
-                                                   ca.server_key().c_str())) {
+    : server_(
+          std::make_unique<httplib::SSLServer>(ca.server_cert().c_str(), ca.server_key().c_str())) {
   // Plenty of threads: hanging requests must not starve the others.
   server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
   server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {

@@ -34,8 +34,7 @@ std::string WithDatabase(const std::string& url, const std::string& database) {
 
 TestDatabase::TestDatabase(Schema schema) : TestDatabase(AdminDatabaseUrl(), schema) {}
 
-TestDatabase::TestDatabase(const std::string& admin_url, Schema schema)
-    : admin_url_(admin_url) {
+TestDatabase::TestDatabase(const std::string& admin_url, Schema schema) : admin_url_(admin_url) {
   name_ = absl::StrCat("argus_t_", HexEncode(RandomBytes(6)));
   {
     pqxx::connection admin(admin_url_);

@@ -1,4 +1,5 @@
-// EndpointRegistry's delivery-log RPCs, RotateSecret and SendTestEvent.
+// EndpointRegistry's delivery-log RPCs (deliveries, events, stats, redelivery) and
+// SendTestEvent.
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -6,6 +7,7 @@
 #include "common/log.h"
 #include "common/page_token.h"
 #include "common/proto_time.h"
+#include "common/status_macros.h"
 #include "services/endpoint-registry/endpoint_registry_service.h"
 
 namespace argus {
@@ -13,8 +15,6 @@ namespace {
 
 constexpr absl::Duration kDefaultStatsWindow = absl::Hours(24);
 constexpr absl::Duration kMaxStatsWindow = absl::Hours(24 * 90);
-constexpr absl::Duration kDefaultGrace = absl::Hours(24);
-constexpr absl::Duration kMaxGrace = absl::Hours(24 * 30);
 
 void FillSummary(const std::optional<int64_t>& at_us, int status, const std::string& error,
                  v1::DeliverySummary* out) {
@@ -62,14 +62,13 @@ grpc::ServerUnaryReactor* EndpointRegistryService::ListDeliveries(
     grpc::CallbackServerContext* context, const v1::ListDeliveriesRequest* request,
     v1::ListDeliveriesResponse* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
-    if (absl::Status s = CheckStatusFilter(request->status()); !s.ok()) return s;
-    absl::StatusOr<int> size = EffectivePageSize(request->page_size());
-    if (!size.ok()) return size.status();
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("endpoint_id", request->endpoint_id()));
+    ARGUS_RETURN_IF_ERROR(CheckStatusFilter(request->status()));
+    ARGUS_ASSIGN_OR_RETURN(int size, EffectivePageSize(request->page_size()));
     absl::StatusOr<std::optional<PageCursor>> after = DecodePageToken(request->page_token());
     if (!after.ok()) return after.status();
     absl::StatusOr<DeliveryPage> page =
-        deliveries_->List(caller.org.id, request->endpoint_id(), request->status(), *size, *after);
+        deliveries_->List(caller.org.id, request->endpoint_id(), request->status(), size, *after);
     if (!page.ok()) return page.status();
     for (const DeliveryRow& d : page->deliveries) ToProto(d, response->add_deliveries());
     if (page->next) response->set_next_page_token(EncodePageToken(*page->next));
@@ -81,10 +80,9 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetDelivery(
     grpc::CallbackServerContext* context, const v1::GetDeliveryRequest* request,
     v1::Delivery* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
-    absl::StatusOr<DeliveryRow> d = deliveries_->Get(caller.org.id, request->id());
-    if (!d.ok()) return d.status();
-    ToProto(*d, response);
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("id", request->id()));
+    ARGUS_ASSIGN_OR_RETURN(DeliveryRow d, deliveries_->Get(caller.org.id, request->id()));
+    ToProto(d, response);
     return absl::OkStatus();
   });
 }
@@ -93,15 +91,14 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetEvent(grpc::CallbackServer
                                                             const v1::GetEventRequest* request,
                                                             v1::Event* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
-    absl::StatusOr<EventRow> e = deliveries_->GetEvent(caller.org.id, request->id());
-    if (!e.ok()) return e.status();
-    response->set_id(e->id);
-    response->set_type(e->type);
-    response->set_project(e->project);
-    if (e->occurred_us) SetTimestampMicros(*e->occurred_us, response->mutable_occurred_at());
-    SetTimestampMicros(e->created_us, response->mutable_create_time());
-    response->set_data_json(e->payload_json);
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("id", request->id()));
+    ARGUS_ASSIGN_OR_RETURN(EventRow e, deliveries_->GetEvent(caller.org.id, request->id()));
+    response->set_id(e.id);
+    response->set_type(e.type);
+    response->set_project(e.project);
+    if (e.occurred_us) SetTimestampMicros(*e.occurred_us, response->mutable_occurred_at());
+    SetTimestampMicros(e.created_us, response->mutable_create_time());
+    response->set_data_json(e.payload_json);
     return absl::OkStatus();
   });
 }
@@ -110,13 +107,12 @@ grpc::ServerUnaryReactor* EndpointRegistryService::Redeliver(grpc::CallbackServe
                                                              const v1::RedeliverRequest* request,
                                                              v1::RedeliverResponse* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("delivery_id", request->delivery_id()); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("delivery_id", request->delivery_id()));
     if (absl::Status s = deliveries_->Redeliver(caller.org.id, request->delivery_id()); !s.ok()) {
       return s;
     }
-    absl::StatusOr<DeliveryRow> d = deliveries_->Get(caller.org.id, request->delivery_id());
-    if (!d.ok()) return d.status();
-    ToProto(*d, response->mutable_delivery());
+    ARGUS_ASSIGN_OR_RETURN(DeliveryRow d, deliveries_->Get(caller.org.id, request->delivery_id()));
+    ToProto(d, response->mutable_delivery());
     LogInfo("redelivery queued", {{"org", caller.org.slug}, {"delivery", request->delivery_id()}});
     return absl::OkStatus();
   });
@@ -126,20 +122,20 @@ grpc::ServerUnaryReactor* EndpointRegistryService::RecoverFailed(
     grpc::CallbackServerContext* context, const v1::RecoverFailedRequest* request,
     v1::RecoverFailedResponse* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("endpoint_id", request->endpoint_id()));
     if (!request->has_since()) {
       return absl::InvalidArgumentError(
           "since is required, e.g. \"2026-11-21T00:00:00Z\": failed deliveries created then or "
           "later are queued again");
     }
-    if (absl::Status s = CheckTimestamp("since", request->since()); !s.ok()) return s;
-    absl::StatusOr<int64_t> queued = deliveries_->RecoverFailed(
-        caller.org.id, request->endpoint_id(), FromTimestamp(request->since()));
-    if (!queued.ok()) return queued.status();
-    response->set_queued(*queued);
+    ARGUS_RETURN_IF_ERROR(CheckTimestamp("since", request->since()));
+    ARGUS_ASSIGN_OR_RETURN(int64_t queued,
+                           deliveries_->RecoverFailed(caller.org.id, request->endpoint_id(),
+                                                      FromTimestamp(request->since())));
+    response->set_queued(queued);
     LogInfo("failed deliveries queued again", {{"org", caller.org.slug},
                                                {"endpoint", request->endpoint_id()},
-                                               {"count", absl::StrCat(*queued)}});
+                                               {"count", absl::StrCat(queued)}});
     return absl::OkStatus();
   });
 }
@@ -148,50 +144,26 @@ grpc::ServerUnaryReactor* EndpointRegistryService::GetEndpointStats(
     grpc::CallbackServerContext* context, const v1::GetEndpointStatsRequest* request,
     v1::EndpointStats* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("endpoint_id", request->endpoint_id()));
     absl::Duration window =
         request->has_window() ? FromDuration(request->window()) : kDefaultStatsWindow;
     if (window <= absl::ZeroDuration() || window > kMaxStatsWindow) {
       return absl::InvalidArgumentError("window must be between 1s and 90 days (2160h)");
     }
-    absl::StatusOr<EndpointStatsRow> s =
-        deliveries_->Stats(caller.org.id, request->endpoint_id(), window);
-    if (!s.ok()) return s.status();
-    response->set_attempts(s->attempts);
-    response->set_successes(s->successes);
-    response->mutable_failures_by_result()->insert(s->failures_by_result.begin(),
-                                                   s->failures_by_result.end());
-    response->set_success_rate(s->attempts ? static_cast<double>(s->successes) / s->attempts : 0);
-    response->set_pending_deliveries(s->pending);
-    response->set_failed_deliveries(s->failed);
-    FillSummary(s->last_attempt_us, s->last_status_code, s->last_error,
+    ARGUS_ASSIGN_OR_RETURN(EndpointStatsRow s,
+                           deliveries_->Stats(caller.org.id, request->endpoint_id(), window));
+    response->set_attempts(s.attempts);
+    response->set_successes(s.successes);
+    response->mutable_failures_by_result()->insert(s.failures_by_result.begin(),
+                                                   s.failures_by_result.end());
+    response->set_success_rate(s.attempts ? static_cast<double>(s.successes) / s.attempts : 0);
+    response->set_pending_deliveries(s.pending);
+    response->set_failed_deliveries(s.failed);
+    FillSummary(s.last_attempt_us, s.last_status_code, s.last_error,
                 response->mutable_last_delivery());
-    SetDuration(absl::Microseconds(s->p50_us), response->mutable_p50_attempt_duration());
-    SetDuration(absl::Microseconds(s->p99_us), response->mutable_p99_attempt_duration());
+    SetDuration(absl::Microseconds(s.p50_us), response->mutable_p50_attempt_duration());
+    SetDuration(absl::Microseconds(s.p99_us), response->mutable_p99_attempt_duration());
     SetDuration(window, response->mutable_window());
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* EndpointRegistryService::RotateSecret(
-    grpc::CallbackServerContext* context, const v1::RotateSecretRequest* request,
-    v1::RotateSecretResponse* response) {
-  return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("id", request->id()); !s.ok()) return s;
-    absl::Duration grace =
-        request->has_grace_period() ? FromDuration(request->grace_period()) : kDefaultGrace;
-    if (grace < absl::ZeroDuration() || grace > kMaxGrace) {
-      return absl::InvalidArgumentError("grace_period must be between 0s and 30 days (720h)");
-    }
-    std::string secret = GenerateSigningSecret();
-    absl::StatusOr<absl::Time> previous_expire = deliveries_->RotateSecret(
-        caller.org.id, request->id(), secrets_->Seal(secret, request->id()), grace);
-    if (!previous_expire.ok()) return previous_expire.status();
-    response->set_signing_secret(secret);
-    SetTimestamp(*previous_expire, response->mutable_previous_expire_time());
-    LogInfo("signing secret rotated", {{"org", caller.org.slug},
-                                       {"endpoint", request->id()},
-                                       {"grace", absl::FormatDuration(grace)}});
     return absl::OkStatus();
   });
 }
@@ -200,15 +172,15 @@ grpc::ServerUnaryReactor* EndpointRegistryService::SendTestEvent(
     grpc::CallbackServerContext* context, const v1::SendTestEventRequest* request,
     v1::SendTestEventResponse* response) {
   return Serve(context, *request, [=, this](const Caller& caller) -> absl::Status {
-    if (absl::Status s = CheckUuidField("endpoint_id", request->endpoint_id()); !s.ok()) return s;
+    ARGUS_RETURN_IF_ERROR(CheckUuidField("endpoint_id", request->endpoint_id()));
     std::string event_id = NewUuid();
     nlohmann::json payload = {{"message", "This is a test event from Argus Webhooks."},
                               {"endpointId", request->endpoint_id()}};
-    absl::StatusOr<std::string> delivery_id =
-        deliveries_->SendTestEvent(caller.org.id, request->endpoint_id(), event_id, payload.dump());
-    if (!delivery_id.ok()) return delivery_id.status();
+    ARGUS_ASSIGN_OR_RETURN(std::string delivery_id,
+                           deliveries_->SendTestEvent(caller.org.id, request->endpoint_id(),
+                                                      event_id, payload.dump()));
     response->set_event_id(event_id);
-    response->set_delivery_id(*delivery_id);
+    response->set_delivery_id(delivery_id);
     return absl::OkStatus();
   });
 }

@@ -1,0 +1,95 @@
+#include "common/event_writer.h"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "common/event_types.h"
+
+namespace argus {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kVersion[] = "SELECT endpoints_version FROM orgs WHERE id = $1::uuid";
+
+constexpr char kLoadSubscriptions[] = R"sql(
+SELECT id::text, coalesce(project, ''), array_to_json(event_types)::text
+FROM endpoints WHERE org_id = $1::uuid AND state = 1 /* enabled */ AND deleted_at IS NULL)sql";
+
+// The events (a JSON array of rows) and one delivery per (event, endpoint)
+// pair, in one statement (one snapshot), when the org's endpoints version
+// is $4 or $4 is null. The state check keeps paused or deleted endpoints
+// from getting anything even then. Returns the current version and the
+// delivery ids per event.
+constexpr char kWriteEventsName[] = "write_events";
+constexpr char kWriteEvents[] = R"sql(
+WITH v AS MATERIALIZED (SELECT endpoints_version AS version FROM orgs WHERE id = $1::uuid),
+ok AS MATERIALIZED (SELECT version FROM v WHERE $4::bigint IS NULL OR v.version = $4),
+ev AS (
+  INSERT INTO events (id, org_id, project, type, occurred_at, payload)
+  SELECT r.id, $1::uuid, NULLIF(r.project, ''), r.type,
+         'epoch'::timestamptz + r.at_us * interval '1 microsecond', r.payload
+  FROM json_to_recordset($2::json) AS r(id uuid, project text, type text, at_us bigint,
+                                         payload text), ok),
+ins AS (
+  INSERT INTO deliveries (event_id, endpoint_id, org_id)
+  SELECT p.event_id, e.id, e.org_id
+  FROM json_to_recordset($3::json) AS p(event_id uuid, endpoint_id uuid)
+  JOIN endpoints e ON e.id = p.endpoint_id, ok
+  WHERE e.org_id = $1::uuid AND e.state = 1 /* enabled */ AND e.deleted_at IS NULL
+  RETURNING event_id, id)
+SELECT v.version,
+       (SELECT coalesce(json_object_agg(event_id, ids), '{}')::text
+        FROM (SELECT event_id, json_agg(id::text) AS ids FROM ins GROUP BY event_id) f)
+FROM v)sql";
+
+}  // namespace
+
+std::vector<std::string> MatchSubscribers(const OrgSubscriptions& subs, absl::string_view type,
+                                          absl::string_view project) {
+  std::vector<std::string> ids;
+  for (const Subscription& s : subs.subscriptions) {
+    if (!s.project.empty() && s.project != project) continue;
+    if (AnyEventTypeMatches(s.event_types, type)) ids.push_back(s.endpoint_id);
+  }
+  return ids;
+}
+
+OrgSubscriptions LoadSubscriptions(pqxx::transaction_base& tx, const std::string& org_id) {
+  OrgSubscriptions subs;
+  subs.version = tx.exec_params1(kVersion, org_id)[0].as<int64_t>();
+  for (const auto& row : tx.exec_params(kLoadSubscriptions, org_id)) {
+    subs.subscriptions.push_back(
+        {row[0].as<std::string>(), row[1].as<std::string>(),
+         Json::parse(row[2].as<std::string>()).get<std::vector<std::string>>()});
+  }
+  return subs;
+}
+
+void PrepareEventWriter(PgPool& pool) { pool.Prepare(kWriteEventsName, kWriteEvents); }
+
+WrittenEvents WriteEvents(pqxx::transaction_base& tx, const std::string& org_id,
+                          const std::vector<NewEventRow>& events,
+                          std::optional<int64_t> expected_version) {
+  Json rows = Json::array();
+  Json pairs = Json::array();
+  for (const NewEventRow& e : events) {
+    rows.push_back({{"id", e.id},
+                    {"project", e.project},
+                    {"type", e.type},
+                    {"at_us", e.occurred_at ? Json(absl::ToUnixMicros(*e.occurred_at)) : Json()},
+                    {"payload", e.payload_json}});
+    for (const std::string& endpoint : e.endpoint_ids) {
+      pairs.push_back({{"event_id", e.id}, {"endpoint_id", endpoint}});
+    }
+  }
+  pqxx::row r =
+      tx.exec_prepared1(kWriteEventsName, org_id, rows.dump(), pairs.dump(), expected_version);
+  WrittenEvents out;
+  out.version = r[0].as<int64_t>();
+  out.deliveries =
+      Json::parse(r[1].as<std::string>()).get<std::map<std::string, std::vector<std::string>>>();
+  return out;
+}
+
+}  // namespace argus
