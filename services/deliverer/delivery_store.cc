@@ -36,14 +36,14 @@ constexpr char kClaim[] = R"sql(
 WITH due AS (
   SELECT d.id, d.bucket_at FROM deliveries d
   WHERE (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
-    AND d.state = 1 AND d.next_attempt_at <= now()
+    AND d.state = 1 /* pending */ AND d.next_attempt_at <= now()
     AND coalesce(array_position($2::uuid[] || ARRAY(
-      SELECT id FROM endpoints WHERE state <> 1 OR deleted_at IS NOT NULL), d.endpoint_id), 0) < 1
+      SELECT id FROM endpoints WHERE state <> 1 /* enabled */ OR deleted_at IS NOT NULL), d.endpoint_id), 0) < 1
   ORDER BY d.next_attempt_at
   LIMIT $limit
   FOR UPDATE OF d SKIP LOCKED),
 claimed AS (
-  UPDATE deliveries d SET state = 2, attempts = d.attempts + 1,
+  UPDATE deliveries d SET state = 2 /* in_flight */, attempts = d.attempts + 1,
     unrecorded_claims = d.unrecorded_claims + 1, lease_owner = $1,
     lease_expires_at = now() + $3 * interval '1 millisecond'
   FROM due WHERE d.id = due.id AND d.bucket_at = due.bucket_at
@@ -84,12 +84,12 @@ ON CONFLICT (delivery_id, attempt, started_at) DO NOTHING)sql";
 constexpr char kUpdateDeliveries[] = R"sql(
 UPDATE deliveries d SET
   state = r.state,
-  next_attempt_at = CASE WHEN r.state = 1
+  next_attempt_at = CASE WHEN r.state = 1 /* pending */
                          THEN 'epoch'::timestamptz + r.next_us * interval '1 microsecond'
                          ELSE d.next_attempt_at END,
   lease_owner = NULL, lease_expires_at = NULL, unrecorded_claims = 0,
   last_status_code = r.status, last_error = r.error,
-  finished_at = CASE WHEN r.state IN (3, 4) THEN now() END
+  finished_at = CASE WHEN r.state IN (3, 4) /* succeeded, failed */ THEN now() END
 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, bucket_at timestamptz, state smallint,
                                         next_us bigint, status int, error text)
 WHERE d.id = r.id AND d.bucket_at = r.bucket_at AND d.bucket_at = ANY ($3::timestamptz[])
@@ -105,7 +105,7 @@ WITH r AS (
                                                    reason text)),
 decided AS (
   SELECT r.*, ep.consecutive_failures + r.failures AS failures_after,
-         ep.state = 1 AND (r.disable OR (
+         ep.state = 1 /* enabled */ AND (r.disable OR (
            NOT r.success AND ep.consecutive_failures + r.failures >= $2
            AND coalesce(ep.last_success_at, ep.created_at) < now() - $3 * interval '1 millisecond'))
            AS disabling
@@ -133,15 +133,15 @@ RETURNING ep.id::text, ep.org_id::text, d.disabling, ep.label, ep.disabled_reaso
 constexpr char kExpireLeases[] = R"sql(
 WITH expired AS (
   SELECT id, bucket_at, unrecorded_claims >= $1 AS poison FROM deliveries
-  WHERE state = 2 AND lease_expires_at < now()
+  WHERE state = 2 /* in_flight */ AND lease_expires_at < now()
   FOR UPDATE SKIP LOCKED),
 returned AS (
-  UPDATE deliveries d SET state = 1, attempts = greatest(d.attempts - 1, 0), lease_owner = NULL,
+  UPDATE deliveries d SET state = 1 /* pending */, attempts = greatest(d.attempts - 1, 0), lease_owner = NULL,
     lease_expires_at = NULL, next_attempt_at = now()
   FROM expired x WHERE d.id = x.id AND d.bucket_at = x.bucket_at AND NOT x.poison
   RETURNING d.id),
 poisoned AS (
-  UPDATE deliveries d SET state = 4, lease_owner = NULL, lease_expires_at = NULL,
+  UPDATE deliveries d SET state = 4 /* failed */, lease_owner = NULL, lease_expires_at = NULL,
     last_status_code = 0, last_error = 'poison', finished_at = now()
   FROM expired x WHERE d.id = x.id AND d.bucket_at = x.bucket_at AND x.poison
   RETURNING d.id, d.endpoint_id, d.attempts, d.unrecorded_claims),
@@ -158,9 +158,9 @@ SELECT (SELECT count(*) FROM returned),
                  JOIN endpoints ep ON ep.id = p.endpoint_id), '[]')::text)sql";
 
 constexpr char kRelease[] = R"sql(
-UPDATE deliveries SET state = 1, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
+UPDATE deliveries SET state = 1 /* pending */, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
   lease_expires_at = NULL, unrecorded_claims = greatest(unrecorded_claims - 1, 0)
-WHERE id = ANY($1::uuid[]) AND state = 2 AND lease_owner = $2)sql";
+WHERE id = ANY($1::uuid[]) AND state = 2 /* in_flight */ AND lease_owner = $2)sql";
 
 // Each part reads one partial index, so the cost follows the queue, not the
 // table (a scan of `state IN (1, 2)` read every delivery ever made: 110 ms
@@ -170,15 +170,15 @@ constexpr char kDefer[] = R"sql(
 WITH async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
 UPDATE deliveries d SET next_attempt_at = now() + $2 * interval '1 millisecond'
 FROM async_commit
-WHERE d.endpoint_id = $1::uuid AND d.state = 1 AND d.next_attempt_at <= now())sql";
+WHERE d.endpoint_id = $1::uuid AND d.state = 1 /* pending */ AND d.next_attempt_at <= now())sql";
 
 constexpr char kStats[] = R"sql(
-SELECT (SELECT count(*) FROM deliveries WHERE state = 1 AND next_attempt_at <= now()),
-       (SELECT count(*) FROM deliveries WHERE state = 1 AND next_attempt_at > now()),
-       (SELECT count(*) FROM deliveries WHERE state = 2),
+SELECT (SELECT count(*) FROM deliveries WHERE state = 1 /* pending */ AND next_attempt_at <= now()),
+       (SELECT count(*) FROM deliveries WHERE state = 1 /* pending */ AND next_attempt_at > now()),
+       (SELECT count(*) FROM deliveries WHERE state = 2 /* in_flight */),
        coalesce(extract(epoch from now() - (
          SELECT min(next_attempt_at) FROM deliveries
-         WHERE state = 1 AND next_attempt_at <= now())), 0))sql";
+         WHERE state = 1 /* pending */ AND next_attempt_at <= now())), 0))sql";
 
 // Takes or renews the queue reporter lease ($1 the replica, $2 its length).
 constexpr char kRenewReporter[] = R"sql(
@@ -188,7 +188,7 @@ RETURNING 1)sql";
 
 constexpr char kFailingEndpoints[] = R"sql(
 SELECT o.slug, count(*) FROM endpoints e JOIN orgs o ON o.id = e.org_id
-WHERE e.state = 1 AND e.deleted_at IS NULL AND e.consecutive_failures >= $1
+WHERE e.state = 1 /* enabled */ AND e.deleted_at IS NULL AND e.consecutive_failures >= $1
 GROUP BY o.slug)sql";
 
 std::string UuidArray(const std::vector<std::string>& ids) {

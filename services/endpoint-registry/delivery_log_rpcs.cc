@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/delivery_vocabulary.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/page_token.h"
@@ -21,7 +22,7 @@ void FillSummary(const std::optional<int64_t>& at_us, int status, const std::str
   if (!at_us) return;
   out->set_status_code(status);
   out->set_error(error);
-  out->set_success(error.empty() && status >= 200 && status < 300);
+  out->set_success(IsSuccessfulAttempt(status, error));
   SetTimestampMicros(*at_us, out->mutable_time());
 }
 

@@ -46,11 +46,11 @@ SELECT type, coalesce(project, ''), (extract(epoch from occurred_at) * 1000000):
 FROM events WHERE id = $1::uuid AND org_id = $2::uuid)sql";
 
 constexpr char kRedeliver[] = R"sql(
-UPDATE deliveries d SET state = 1, retry_base = d.attempts, next_attempt_at = now(),
+UPDATE deliveries d SET state = 1 /* pending */, retry_base = d.attempts, next_attempt_at = now(),
   finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL
 FROM endpoints ep
 WHERE d.id = $1::uuid AND d.org_id = $2::uuid AND ep.id = d.endpoint_id
-  AND ep.deleted_at IS NULL AND d.state <> 2
+  AND ep.deleted_at IS NULL AND d.state <> 2 /* in_flight */
 RETURNING d.id)sql";
 
 constexpr char kDeliveryState[] = R"sql(
@@ -58,13 +58,13 @@ SELECT d.state FROM deliveries d JOIN endpoints ep ON ep.id = d.endpoint_id
 WHERE d.id = $1::uuid AND d.org_id = $2::uuid AND ep.deleted_at IS NULL)sql";
 
 constexpr char kRecoverFailed[] = R"sql(
-UPDATE deliveries SET state = 1, retry_base = attempts, next_attempt_at = now(), finished_at = NULL
-WHERE endpoint_id = $1::uuid AND state = 4
+UPDATE deliveries SET state = 1 /* pending */, retry_base = attempts, next_attempt_at = now(), finished_at = NULL
+WHERE endpoint_id = $1::uuid AND state = 4 /* failed */
   AND created_at >= 'epoch'::timestamptz + $2 * interval '1 microsecond')sql";
 
 constexpr char kAttemptStats[] = R"sql(
 SELECT count(*),
-       count(*) FILTER (WHERE error = '' AND status_code BETWEEN 200 AND 299),
+       count(*) FILTER (WHERE error = '' AND status_code BETWEEN 200 AND 299), -- IsSuccessfulAttempt
        coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_us), 0),
        coalesce(percentile_disc(0.99) WITHIN GROUP (ORDER BY duration_us), 0)
 FROM delivery_attempts
@@ -78,8 +78,8 @@ WHERE endpoint_id = $1::uuid AND started_at >= now() - $2 * interval '1 millisec
 GROUP BY 1)sql";
 
 constexpr char kOpenCounts[] = R"sql(
-SELECT count(*) FILTER (WHERE state = 1), count(*) FILTER (WHERE state = 4)
-FROM deliveries WHERE endpoint_id = $1::uuid AND state IN (1, 4))sql";
+SELECT count(*) FILTER (WHERE state = 1 /* pending */), count(*) FILTER (WHERE state = 4 /* failed */)
+FROM deliveries WHERE endpoint_id = $1::uuid AND state IN (1, 4) /* pending, failed */)sql";
 
 constexpr char kLastDelivery[] = R"sql(
 SELECT (extract(epoch from last_attempt_at) * 1000000)::bigint, coalesce(last_status_code, 0),

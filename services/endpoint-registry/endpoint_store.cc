@@ -98,8 +98,8 @@ constexpr char kSoftDelete[] = "UPDATE endpoints SET deleted_at = now(), updated
 constexpr char kDeleteSecrets[] = "DELETE FROM endpoint_secrets WHERE endpoint_id = $1::uuid";
 
 constexpr char kCancelDeliveries[] = R"sql(
-UPDATE deliveries SET state = 5, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
-WHERE endpoint_id = $1::uuid AND state IN (1, 2))sql";
+UPDATE deliveries SET state = 5 /* cancelled */, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+WHERE endpoint_id = $1::uuid AND state IN (1, 2) /* pending, in_flight */)sql";
 
 const std::string& SelectColumns() {
   static const std::string kSql = absl::StrCat("SELECT ", kColumns, " FROM endpoints");
@@ -124,7 +124,7 @@ EndpointRecord ReadEndpoint(const pqxx::row& row) {
   if (!row[13].is_null()) r.last_attempt_us = row[13].as<int64_t>();
   r.last_status_code = row[14].as<int>();
   r.last_error = row[15].as<std::string>();
-  r.last_success = r.last_status_code >= 200 && r.last_status_code < 300;
+  r.last_success = IsSuccessfulAttempt(r.last_status_code, r.last_error);
   return r;
 }
 

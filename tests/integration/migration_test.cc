@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/delivery_vocabulary.h"
 #include "common/schema_migrator.h"
 #include "tests/support/test_database.h"
 
@@ -134,6 +135,32 @@ TEST(MigrationTest, CreatingAWeekMovesItsRowsOutOfTheDefault) {
             "3");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events_default"), "0");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events"), "1");
+}
+
+// The schema's integers are the vocabulary's (common/delivery_vocabulary.h):
+// the defaults and the partial indexes the claim and lease expiry use.
+TEST(MigrationTest, TheSchemaSpeaksTheDeliveryVocabulary) {
+  TestDatabase db;
+  auto n = [](auto v) { return absl::StrCat(static_cast<int>(v)); };
+  auto column_default = [&](const char* table, const char* column) {
+    return db.QueryValue(
+        absl::StrCat("SELECT column_default FROM information_schema.columns WHERE table_name = '",
+                     table, "' AND column_name = '", column, "'"));
+  };
+  auto predicate = [&](const char* index) {
+    return db.QueryValue(
+        absl::StrCat("SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = '",
+                     index, "'::regclass"));
+  };
+  EXPECT_EQ(column_default("deliveries", "state"), n(DeliveryState::kPending));
+  EXPECT_EQ(column_default("endpoints", "state"), n(EndpointState::kEnabled));
+  EXPECT_EQ(predicate("deliveries_due"),
+            absl::StrCat("(state = ", n(DeliveryState::kPending), ")"));
+  EXPECT_EQ(predicate("deliveries_leased"),
+            absl::StrCat("(state = ", n(DeliveryState::kInFlight), ")"));
+  EXPECT_EQ(predicate("deliveries_open_by_endpoint"),
+            absl::StrCat("(state = ANY (ARRAY[", n(DeliveryState::kPending), ", ",
+                         n(DeliveryState::kFailed), "]))"));
 }
 
 TEST(MigrationTest, UnreachableDatabaseIsUnavailable) {
