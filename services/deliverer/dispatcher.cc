@@ -112,13 +112,10 @@ std::optional<absl::Time> Dispatcher::Turn(bool draining) {
 
   if (draining && admission_.sending() == 0) {
     std::vector<std::string> unsent = admission_.TakeAllWaiting();
-    size_t count = unsent.size();
-    if (absl::Status s = queue_->Release(options_.replica_id, unsent); !s.ok()) {
-      LogWarning("releasing claimed deliveries failed; their leases will expire",
-                 {{"error", std::string(s.message())}});
-    } else if (count > 0) {
-      LogInfo("released unsent deliveries", {{"count", absl::StrCat(count)}});
+    if (!unsent.empty()) {
+      LogInfo("giving back unsent deliveries", {{"count", absl::StrCat(unsent.size())}});
     }
+    GiveBack(std::move(unsent));
     return std::nullopt;
   }
   if (draining) return now + absl::Milliseconds(50);

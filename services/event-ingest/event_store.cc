@@ -1,6 +1,5 @@
 #include "services/event-ingest/event_store.h"
 
-#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "common/event_writer.h"

@@ -1,5 +1,7 @@
 #include "services/event-ingest/subscription_cache.h"
 
+#include "common/channels.h"
+
 namespace argus {
 
 std::shared_ptr<const OrgSubscriptions> SubscriptionCache::Get(const std::string& org_id) {
@@ -26,7 +28,7 @@ void SubscriptionCache::Clear() {
 
 SubscriptionInvalidator::SubscriptionInvalidator(std::string database_url, SubscriptionCache* cache)
     : listener_(
-          std::move(database_url), "argus_endpoints",
+          std::move(database_url), kEndpointsChannel,
           [cache](const std::string& org_id) { cache->Evict(org_id); },
           [cache] { cache->Clear(); }) {}
 
