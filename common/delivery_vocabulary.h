@@ -18,6 +18,14 @@ enum class DeliveryState : int {
   kCancelled = 5,
 };
 
+// Why a queued delivery may not be claimed (delivery_queue.hold, migration
+// 0008). Not in the API.
+enum class QueueHold : int {
+  kReady = 0,    // claimable once due
+  kOff = 1,      // its endpoint is paused, disabled or deleted
+  kMetered = 2,  // its endpoint is rate-limited: waiting for a token
+};
+
 enum class EndpointState : int {
   kEnabled = 1,
   kPaused = 2,

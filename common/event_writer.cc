@@ -17,7 +17,8 @@ SELECT id::text, coalesce(project, ''), array_to_json(event_types)::text
 FROM endpoints WHERE org_id = $1::uuid AND state = 1 /* enabled */ AND deleted_at IS NULL)sql";
 
 // The events (a JSON array of rows) and one delivery per (event, endpoint)
-// pair, in one statement (one snapshot), when the org's endpoints version
+// pair with its queue row (held when its endpoint is rate-limited), in one
+// statement (one snapshot), when the org's endpoints version
 // is $4 or $4 is null. The state check keeps paused or deleted endpoints
 // from getting anything even then. Returns the current version and the
 // delivery ids per event.
@@ -37,7 +38,11 @@ ins AS (
   FROM json_to_recordset($3::json) AS p(event_id uuid, endpoint_id uuid)
   JOIN endpoints e ON e.id = p.endpoint_id, ok
   WHERE e.org_id = $1::uuid AND e.state = 1 /* enabled */ AND e.deleted_at IS NULL
-  RETURNING event_id, id)
+  RETURNING event_id, id, endpoint_id, bucket_at),
+queued AS (
+  INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, hold)
+  SELECT i.id, i.bucket_at, i.event_id, i.endpoint_id, argus_endpoint_hold(i.endpoint_id)
+  FROM ins i)
 SELECT v.version,
        (SELECT coalesce(json_object_agg(event_id, ids), '{}')::text
         FROM (SELECT event_id, json_agg(id::text) AS ids FROM ins GROUP BY event_id) f)

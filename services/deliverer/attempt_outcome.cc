@@ -23,7 +23,7 @@ AttemptOutcomeDecision DecideAttempt(FinishedRequest f, absl::Time now, double j
     outcome.retry_after = ParseRetryAfter(*result.retry_after, now);
   }
   Decision decision = DecideNext(outcome, f.delivery.attempt - f.delivery.retry_base,
-                                 f.delivery.retry_schedule, jitter);
+                                 f.delivery.endpoint->retry_schedule, jitter);
   AttemptOutcomeDecision out;
   out.metric_result = MetricResult(outcome);
   AttemptRecord& r = out.record;

@@ -11,6 +11,7 @@ FinishedRequest Answered(int status, int attempt = 1) {
   FinishedRequest f;
   f.delivery.delivery_id = "d1";
   f.delivery.endpoint_id = "ep1";
+  f.delivery.endpoint = std::make_shared<EndpointConfig>();
   f.delivery.attempt = attempt;
   f.result.status_code = status;
   f.result.started = kNow - absl::Milliseconds(30);

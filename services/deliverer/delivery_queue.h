@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "common/delivery_vocabulary.h"
 #include "common/webhook_payloads.h"
 #include "services/deliverer/attempt_record.h"
+#include "services/deliverer/endpoint_config.h"
 
 namespace argus {
 
@@ -23,14 +25,8 @@ struct ClaimedDelivery {
   int attempt = 1;     // the number of the attempt about to be made
   int retry_base = 0;  // attempts before the last redelivery: the schedule restarts there
   EventEnvelope event;
-  std::string url;
-  int format = 1;              // argus.webhooks.v1.Format
-  std::string sealed_headers;  // custom headers, sealed (see common/sealed_headers.h)
-  std::map<std::string, std::string> legacy_headers;  // plain, when not sealed yet
-  std::vector<absl::Duration> retry_schedule;         // empty = default
-  uint32_t rate_limit_per_second = 0;
-  std::vector<std::string> sealed_secrets;  // live signing secrets, newest first
-  absl::Time claimed_at;                    // this replica's clock, taken before the claim ran
+  std::shared_ptr<const EndpointConfig> endpoint;  // never null
+  absl::Time claimed_at;  // this replica's clock, taken before the claim ran
 };
 
 // An endpoint counts as failing (argus_webhook_failing_endpoints) after
@@ -38,10 +34,13 @@ struct ClaimedDelivery {
 inline constexpr int kFailingAfter = 3;
 
 struct QueueStats {
+  // Reporter only: the queue's rows (held ones included).
   int64_t pending_due = 0;    // pending and due now
   int64_t pending_later = 0;  // pending, waiting for a retry time
   int64_t in_flight = 0;
-  absl::Duration oldest_due_age;  // of the oldest pending delivery that is due
+  // Of the oldest due delivery ready to be claimed (not held back by its
+  // endpoint's pause or rate limit).
+  absl::Duration oldest_due_age;
   // This replica holds the queue reporter lease: it alone exports the depth.
   bool reporter = false;
   // Reporter only: per org slug, its enabled endpoints whose last
@@ -69,6 +68,7 @@ class DeliveryQueue {
   virtual absl::StatusOr<int> Record(const std::string& replica,
                                      const std::vector<AttemptRecord>& records) = 0;
   virtual absl::StatusOr<ExpiredLeases> ExpireLeases() = 0;
+  virtual absl::StatusOr<int64_t> ReleaseMetered() = 0;
   virtual absl::Status Release(const std::string& replica,
                                const std::vector<std::string>& delivery_ids) = 0;
   virtual absl::Status Defer(const std::string& endpoint_id, absl::Duration delay) = 0;

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/event_writer.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "common/wakeups.h"
 
 namespace argus {
@@ -18,49 +19,39 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Claims and reads in one statement, its own transaction. Deliveries of
-// paused, disabled or deleted endpoints stay pending until the endpoint is
-// resumed; their ids are one array computed once per claim (not a join per
-// row), which leaves the planner one shape: the due index in order (merged
-// over the partitions). A join let it pick a per-endpoint scan and sort
-// of the whole backlog whenever the statistics were older than a burst
-// (measured: 100 ms per claim). The array is tested with array_position,
-// whose selectivity the planner does not derive from the endpoint column's
-// statistics: `<> ALL` of an unknown array came out near zero rows when a
-// few endpoints held the backlog, and a sort of the whole backlog won.
-// The set_config is an InitPlan evaluated once, outside the scan.
-// The claim commits without waiting for the WAL flush: a claim lost in a
-// crash only makes its deliveries due again (at least once either way),
-// and the wait was on every delivery's path.
+// Leases and reads in one statement, its own transaction. The queue
+// (migration 0008) holds only open deliveries; rows of paused, disabled or
+// rate-limited endpoints are outside its due index, so a claim reads the
+// due index in order and nothing else: its cost follows the due work, not
+// the retention or another tenant's held backlog. The events are read by
+// primary key (run-time pruning picks the partition). The endpoints come
+// from the EndpointCache; the claim returns the config version its
+// snapshot saw, so the cache is refreshed first when it is behind.
+// `skip_endpoints` ($2) are this replica's full lanes. The set_config is an
+// InitPlan evaluated once, outside the scan: the claim commits without
+// waiting for the WAL flush (a claim lost in a crash only makes its
+// deliveries due again: at least once either way).
 constexpr char kClaim[] = R"sql(
 WITH due AS (
-  SELECT d.id, d.bucket_at FROM deliveries d
+  SELECT q.delivery_id FROM delivery_queue q
   WHERE (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
-    AND d.state = 1 /* pending */ AND d.next_attempt_at <= now()
-    AND coalesce(array_position($2::uuid[] || ARRAY(
-      SELECT id FROM endpoints WHERE state <> 1 /* enabled */ OR deleted_at IS NOT NULL), d.endpoint_id), 0) < 1
-  ORDER BY d.next_attempt_at
+    AND q.hold = 0 /* ready */ AND q.lease_owner IS NULL AND q.due_at <= now()
+    AND coalesce(array_position($2::uuid[], q.endpoint_id), 0) < 1
+  ORDER BY q.due_at
   LIMIT $limit
-  FOR UPDATE OF d SKIP LOCKED),
+  FOR UPDATE OF q SKIP LOCKED),
 claimed AS (
-  UPDATE deliveries d SET state = 2 /* in_flight */, attempts = d.attempts + 1,
-    unrecorded_claims = d.unrecorded_claims + 1, lease_owner = $1,
-    lease_expires_at = now() + $3 * interval '1 millisecond'
-  FROM due WHERE d.id = due.id AND d.bucket_at = due.bucket_at
-  RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.org_id, d.retry_base, d.bucket_at)
-SELECT c.id::text, c.endpoint_id::text, c.attempts, e.id::text, e.type, o.slug,
+  UPDATE delivery_queue q SET lease_owner = $1,
+    lease_expires_at = now() + $3 * interval '1 millisecond',
+    unrecorded_claims = q.unrecorded_claims + 1
+  FROM due WHERE q.delivery_id = due.delivery_id
+  RETURNING q.delivery_id, q.endpoint_id, q.attempts, q.event_id, q.retry_base, q.bucket_at)
+SELECT c.delivery_id::text, c.endpoint_id::text, c.attempts + 1, e.id::text, e.type,
        coalesce(e.project, ''), (extract(epoch from e.created_at) * 1000000)::bigint, e.payload,
-       ep.url, ep.format, coalesce(encode(ep.sealed_headers, 'base64'), ''), ep.headers::text,
-       coalesce(array_to_json(ep.retry_schedule_ms)::text, '[]'), ep.rate_limit_per_second,
-       coalesce((SELECT json_agg(encode(s.sealed, 'base64') ORDER BY s.version DESC)
-                 FROM endpoint_secrets s
-                 WHERE s.endpoint_id = ep.id AND (s.expires_at IS NULL OR s.expires_at > now())),
-                '[]')::text, c.retry_base, c.bucket_at::text,
-       (extract(epoch from e.occurred_at) * 1000000)::bigint
+       c.retry_base, c.bucket_at::text, (extract(epoch from e.occurred_at) * 1000000)::bigint,
+       (SELECT v FROM endpoint_config_version)
 FROM claimed c
-JOIN events e ON e.id = c.event_id AND e.bucket_at = c.bucket_at
-JOIN endpoints ep ON ep.id = c.endpoint_id
-JOIN orgs o ON o.id = c.org_id)sql";
+JOIN events e ON e.id = c.event_id AND e.bucket_at = c.bucket_at)sql";
 
 constexpr char kInsertAttemptsName[] = "insert_attempts";
 constexpr char kInsertAttempts[] = R"sql(
@@ -74,26 +65,43 @@ FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, endpoint_id uuid, attempt int, 
                                         headers jsonb, sent text)
 ON CONFLICT (delivery_id, attempt, started_at) DO NOTHING)sql";
 
-// Not prepared, with the batch's partition keys ($3) as a list: planned for
-// these values, it reads only the partitions involved, each row by primary
-// key. Ownership is checked by lease_owner alone (it is set exactly while a
-// delivery is in flight: claims set it with state 2, every write leaving
-// state 2 clears it): a `state = 2` here let the planner read the leased
-// rows through their partial index instead, which between vacuums held
-// ~90,000 dead entries (measured: 26-105 ms per batch, not 3-9).
-constexpr char kUpdateDeliveries[] = R"sql(
+// A batch's results: queue rows of finished deliveries go, those to retry
+// get their due time and the hold their endpoint now calls for; then the
+// history row of each delivery whose queue row this replica still held.
+// The endpoints' summaries are updated before (kUpdateEndpoints, in the
+// same transaction), which locks those endpoints' rows: a pause or an
+// update of one of them is then either committed and seen here, or waits
+// for this and sets the hold of these rows itself (migration 0008's
+// trigger). Not prepared, with the batch's partition keys ($3) as a list:
+// planned for these values, the history update reads only the partitions
+// involved, each row by primary key.
+constexpr char kRecordDeliveries[] = R"sql(
+WITH r AS MATERIALIZED (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, bucket_at timestamptz, state smallint,
+                                                   attempt int, next_us bigint, status int,
+                                                   error text)),
+done AS (
+  DELETE FROM delivery_queue q USING r
+  WHERE q.delivery_id = r.id AND q.lease_owner = $2 AND r.state <> 1 /* pending */
+  RETURNING q.delivery_id),
+retried AS (
+  UPDATE delivery_queue q SET
+    due_at = 'epoch'::timestamptz + r.next_us * interval '1 microsecond', attempts = r.attempt,
+    lease_owner = NULL, lease_expires_at = NULL, unrecorded_claims = 0,
+    hold = argus_endpoint_hold(q.endpoint_id)
+  FROM r
+  WHERE q.delivery_id = r.id AND q.lease_owner = $2 AND r.state = 1 /* pending */
+  RETURNING q.delivery_id),
+mine AS (SELECT delivery_id FROM done UNION ALL SELECT delivery_id FROM retried)
 UPDATE deliveries d SET
-  state = r.state,
+  state = r.state, attempts = r.attempt,
   next_attempt_at = CASE WHEN r.state = 1 /* pending */
                          THEN 'epoch'::timestamptz + r.next_us * interval '1 microsecond'
                          ELSE d.next_attempt_at END,
-  lease_owner = NULL, lease_expires_at = NULL, unrecorded_claims = 0,
   last_status_code = r.status, last_error = r.error,
   finished_at = CASE WHEN r.state IN (3, 4) /* succeeded, failed */ THEN now() END
-FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, bucket_at timestamptz, state smallint,
-                                        next_us bigint, status int, error text)
-WHERE d.id = r.id AND d.bucket_at = r.bucket_at AND d.bucket_at = ANY ($3::timestamptz[])
-  AND d.lease_owner = $2)sql";
+FROM r JOIN mine ON mine.delivery_id = r.id
+WHERE d.id = r.id AND d.bucket_at = r.bucket_at AND d.bucket_at = ANY ($3::timestamptz[]))sql";
 
 // Updates the endpoints' summaries and decides disables in one statement;
 // returns the endpoints this batch disabled.
@@ -125,30 +133,34 @@ UPDATE endpoints ep SET
 FROM decided d WHERE ep.id = d.id
 RETURNING ep.id::text, ep.org_id::text, d.disabling, ep.label, ep.disabled_reason)sql";
 
-// Expired leases (a dead or hung replica): back to pending, except a
-// delivery that has now been claimed $1 times in a row without a recorded
-// result, which ends failed as poison with an attempt row saying so: most
-// likely it crashes whoever sends it, and it must not take every replica
-// down in turn. Returns how many went back and the formats of the poisoned.
+// Expired leases (a dead or hung replica): back to the queue, due now,
+// except a delivery that has now been claimed $1 times in a row without a
+// recorded result, which ends failed as poison with an attempt row saying
+// so: most likely it crashes whoever sends it, and it must not take every
+// replica down in turn. Returns how many went back and the formats of the
+// poisoned.
 constexpr char kExpireLeases[] = R"sql(
 WITH expired AS (
-  SELECT id, bucket_at, unrecorded_claims >= $1 AS poison FROM deliveries
-  WHERE state = 2 /* in_flight */ AND lease_expires_at < now()
+  SELECT delivery_id, unrecorded_claims >= $1 AS poison FROM delivery_queue
+  WHERE lease_owner IS NOT NULL AND lease_expires_at < now()
   FOR UPDATE SKIP LOCKED),
 returned AS (
-  UPDATE deliveries d SET state = 1 /* pending */, attempts = greatest(d.attempts - 1, 0), lease_owner = NULL,
-    lease_expires_at = NULL, next_attempt_at = now()
-  FROM expired x WHERE d.id = x.id AND d.bucket_at = x.bucket_at AND NOT x.poison
-  RETURNING d.id),
+  UPDATE delivery_queue q SET lease_owner = NULL, lease_expires_at = NULL, due_at = now(),
+    hold = argus_endpoint_hold(q.endpoint_id)
+  FROM expired x WHERE q.delivery_id = x.delivery_id AND NOT x.poison
+  RETURNING q.delivery_id),
 poisoned AS (
-  UPDATE deliveries d SET state = 4 /* failed */, lease_owner = NULL, lease_expires_at = NULL,
-    last_status_code = 0, last_error = 'poison', finished_at = now()
-  FROM expired x WHERE d.id = x.id AND d.bucket_at = x.bucket_at AND x.poison
-  RETURNING d.id, d.endpoint_id, d.attempts, d.unrecorded_claims),
+  DELETE FROM delivery_queue q USING expired x WHERE q.delivery_id = x.delivery_id AND x.poison
+  RETURNING q.delivery_id, q.bucket_at, q.endpoint_id, q.attempts + 1 AS attempt,
+            q.unrecorded_claims),
+failed AS (
+  UPDATE deliveries d SET state = 4 /* failed */, attempts = p.attempt, last_status_code = 0,
+    last_error = 'poison', finished_at = now()
+  FROM poisoned p WHERE d.id = p.delivery_id AND d.bucket_at = p.bucket_at),
 recorded AS (
   INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, started_at, duration_us,
                                  status_code, error, response_body)
-  SELECT id, endpoint_id, attempts, now(), 0, 0, 'poison',
+  SELECT delivery_id, endpoint_id, attempt, now(), 0, 0, 'poison',
          'quarantined: claimed ' || unrecorded_claims || ' times in a row without a recorded '
          'result (the deliverer sending it crashed or hung each time); Redeliver tries again'
   FROM poisoned
@@ -157,28 +169,38 @@ SELECT (SELECT count(*) FROM returned),
        coalesce((SELECT json_agg(ep.format) FROM poisoned p
                  JOIN endpoints ep ON ep.id = p.endpoint_id), '[]')::text)sql";
 
+// Unsent deliveries back to the queue, the claim taken back; their hold is
+// their endpoint's now (a claim also gives back rows of an endpoint the
+// cache knows to be paused).
 constexpr char kRelease[] = R"sql(
-UPDATE deliveries SET state = 1 /* pending */, attempts = greatest(attempts - 1, 0), lease_owner = NULL,
-  lease_expires_at = NULL, unrecorded_claims = greatest(unrecorded_claims - 1, 0)
-WHERE id = ANY($1::uuid[]) AND state = 2 /* in_flight */ AND lease_owner = $2)sql";
+UPDATE delivery_queue q SET lease_owner = NULL, lease_expires_at = NULL,
+  unrecorded_claims = greatest(q.unrecorded_claims - 1, 0), hold = argus_endpoint_hold(q.endpoint_id)
+WHERE q.delivery_id = ANY($1::uuid[]) AND q.lease_owner = $2)sql";
 
-// Each part reads one partial index, so the cost follows the queue, not the
-// table (a scan of `state IN (1, 2)` read every delivery ever made: 110 ms
-// per call after 600k deliveries).
 // Asynchronous commit: a deferral lost in a crash only leaves them due.
 constexpr char kDefer[] = R"sql(
 WITH async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
-UPDATE deliveries d SET next_attempt_at = now() + $2 * interval '1 millisecond'
+UPDATE delivery_queue q SET due_at = now() + $2 * interval '1 millisecond'
 FROM async_commit
-WHERE d.endpoint_id = $1::uuid AND d.state = 1 /* pending */ AND d.next_attempt_at <= now())sql";
+WHERE q.endpoint_id = $1::uuid AND q.hold = 0 /* ready */ AND q.lease_owner IS NULL
+  AND q.due_at <= now())sql";
 
-constexpr char kStats[] = R"sql(
-SELECT (SELECT count(*) FROM deliveries WHERE state = 1 /* pending */ AND next_attempt_at <= now()),
-       (SELECT count(*) FROM deliveries WHERE state = 1 /* pending */ AND next_attempt_at > now()),
-       (SELECT count(*) FROM deliveries WHERE state = 2 /* in_flight */),
-       coalesce(extract(epoch from now() - (
-         SELECT min(next_attempt_at) FROM deliveries
-         WHERE state = 1 /* pending */ AND next_attempt_at <= now())), 0))sql";
+// Rate-limited endpoints' tokens, shared by the replicas (migration 0008).
+constexpr char kReleaseMetered[] = R"sql(
+SELECT argus_release_metered() FROM (SELECT set_config('synchronous_commit', 'off', true)) s)sql";
+
+// Counts only for the reporter; every replica reads the oldest due age
+// (the due index's head: held rows are not due work of ours).
+constexpr char kOldestDue[] = R"sql(
+SELECT coalesce(extract(epoch from now() - (
+  SELECT min(due_at) FROM delivery_queue
+  WHERE hold = 0 /* ready */ AND lease_owner IS NULL AND due_at <= now())), 0))sql";
+
+constexpr char kCounts[] = R"sql(
+SELECT count(*) FILTER (WHERE lease_owner IS NULL AND due_at <= now()),
+       count(*) FILTER (WHERE lease_owner IS NULL AND due_at > now()),
+       count(*) FILTER (WHERE lease_owner IS NOT NULL)
+FROM delivery_queue)sql";
 
 // Takes or renews the queue reporter lease ($1 the replica, $2 its length).
 constexpr char kRenewReporter[] = R"sql(
@@ -236,51 +258,79 @@ DeliveryStore::DeliveryStore(PgPool* pool, AutoDisablePolicy auto_disable)
 absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
     const std::string& replica, int limit, absl::Duration lease,
     const std::vector<std::string>& skip_endpoints) {
-  // Prepared, one statement per limit: planning a claim over 36
-  // partitions took 15 ms, running it 5. The limit is part of the text: a
-  // generic plan with a LIMIT parameter assumes a tenth of the table and
-  // joined all of it (measured: 74 ms per claim at 100k pending, not 2 ms).
+  // Prepared, one statement per limit: the limit is part of the text (a
+  // generic plan with a LIMIT parameter assumes a tenth of the table).
   std::string name = absl::StrCat("claim_", limit);
   pool_->Prepare(name, absl::StrReplaceAll(kClaim, {{"$limit", absl::StrCat(limit)}}));
-  using Result = absl::StatusOr<std::vector<ClaimedDelivery>>;
-  return pool_->Exec("claim", [&](pqxx::nontransaction& tx) -> Result {
-    std::vector<ClaimedDelivery> out;
-    pqxx::result rows = tx.exec_prepared(name, replica, UuidArray(skip_endpoints),
-                                         absl::ToInt64Milliseconds(lease));
-    for (const auto& row : rows) {
-      ClaimedDelivery d;
+  struct Row {
+    ClaimedDelivery d;
+    int64_t config_version;
+  };
+  using Rows = absl::StatusOr<std::vector<Row>>;
+  Rows rows = pool_->Exec("claim", [&](pqxx::nontransaction& tx) -> Rows {
+    std::vector<Row> out;
+    for (const auto& row : tx.exec_prepared(name, replica, UuidArray(skip_endpoints),
+                                            absl::ToInt64Milliseconds(lease))) {
+      Row r;
+      ClaimedDelivery& d = r.d;
       d.delivery_id = row[0].as<std::string>();
       d.endpoint_id = row[1].as<std::string>();
       d.attempt = row[2].as<int>();
       d.event.id = row[3].as<std::string>();
       d.event.type = row[4].as<std::string>();
-      d.event.org = row[5].as<std::string>();
-      d.event.project = row[6].as<std::string>();
-      d.event.created = absl::FromUnixMicros(row[7].as<int64_t>());
-      d.event.data_json = row[8].as<std::string>();
-      d.url = row[9].as<std::string>();
-      d.format = row[10].as<int>();
-      if (!absl::Base64Unescape(row[11].as<std::string>(), &d.sealed_headers) ||
-          d.sealed_headers.empty()) {
-        d.sealed_headers.clear();  // from before sealing: the column holds the values
-        d.legacy_headers =
-            Json::parse(row[12].as<std::string>()).get<std::map<std::string, std::string>>();
-      }
-      for (int64_t ms : Json::parse(row[13].as<std::string>()).get<std::vector<int64_t>>()) {
-        d.retry_schedule.push_back(absl::Milliseconds(ms));
-      }
-      d.rate_limit_per_second = row[14].as<uint32_t>();
-      d.retry_base = row[16].as<int>();
-      d.bucket_at = row[17].as<std::string>();
-      if (!row[18].is_null()) d.event.occurred = absl::FromUnixMicros(row[18].as<int64_t>());
-      for (const std::string& b64 :
-           Json::parse(row[15].as<std::string>()).get<std::vector<std::string>>()) {
-        std::string sealed;
-        if (absl::Base64Unescape(b64, &sealed)) d.sealed_secrets.push_back(std::move(sealed));
-      }
-      out.push_back(std::move(d));
+      d.event.project = row[5].as<std::string>();
+      d.event.created = absl::FromUnixMicros(row[6].as<int64_t>());
+      d.event.data_json = row[7].as<std::string>();
+      d.retry_base = row[8].as<int>();
+      d.bucket_at = row[9].as<std::string>();
+      if (!row[10].is_null()) d.event.occurred = absl::FromUnixMicros(row[10].as<int64_t>());
+      r.config_version = row[11].as<int64_t>();
+      out.push_back(std::move(r));
     }
     return out;
+  });
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::vector<ClaimedDelivery>{};
+  if (rows->front().config_version > endpoints_.version()) {
+    absl::Status refreshed = pool_->Read("refresh_endpoints", [&](pqxx::read_transaction& tx) {
+      endpoints_.Refresh(tx);
+      return absl::OkStatus();
+    });
+    if (!refreshed.ok()) {
+      std::vector<std::string> ids;
+      for (const Row& r : *rows) ids.push_back(r.d.delivery_id);
+      (void)Release(replica, ids);  // or their leases expire
+      return refreshed;
+    }
+  }
+  // What the cache knows to be paused, disabled or deleted goes back with
+  // its endpoint's hold (a delivery written while its endpoint was being
+  // paused can still have been queued ready).
+  std::vector<ClaimedDelivery> out;
+  std::vector<std::string> held;
+  for (Row& r : *rows) {
+    r.d.endpoint = endpoints_.Find(r.d.endpoint_id);
+    if (r.d.endpoint == nullptr || !r.d.endpoint->enabled) {
+      held.push_back(r.d.delivery_id);
+      continue;
+    }
+    r.d.event.org = r.d.endpoint->org_slug;
+    out.push_back(std::move(r.d));
+  }
+  if (!held.empty()) {
+    LogInfo("claimed deliveries of endpoints not enabled given back",
+            {{"count", absl::StrCat(held.size())}});
+    if (absl::Status s = Release(replica, held); !s.ok()) {
+      LogWarning("giving back deliveries failed; their leases will expire",
+                 {{"error", std::string(s.message())}});
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> DeliveryStore::ReleaseMetered() {
+  return pool_->Exec("release_metered", [&](pqxx::nontransaction& tx) -> absl::StatusOr<int64_t> {
+    return tx.exec1(kReleaseMetered)[0].as<int64_t>();
   });
 }
 
@@ -298,6 +348,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
     deliveries.push_back({{"id", r.delivery_id},
                           {"bucket_at", r.bucket_at},
                           {"state", static_cast<int>(state)},
+                          {"attempt", r.attempt},
                           {"next_us", Micros(r.next_attempt_at)},
                           {"status", r.status_code},
                           {"error", std::string(AttemptErrorTag(r.error))}});
@@ -319,7 +370,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   return pool_->Write("record_attempts", [&](pqxx::work& tx) -> absl::StatusOr<int> {
     int disabled = 0;
     tx.exec_prepared0(kInsertAttemptsName, AttemptRowsJson(records));
-    tx.exec_params0(kUpdateDeliveries, JsonText(deliveries), replica, TextArray(buckets));
+    // Endpoints first: see kRecordDeliveries.
     for (const auto& row :
          tx.exec_prepared(kUpdateEndpointsName, JsonText(endpoint_rows), auto_disable_.min_failures,
                           absl::ToInt64Milliseconds(auto_disable_.no_success_for),
@@ -331,6 +382,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
       PublishDisabled(tx, org_id, endpoint_id, row[3].as<std::string>(), row[4].as<std::string>());
       ++disabled;
     }
+    tx.exec_params0(kRecordDeliveries, JsonText(deliveries), replica, TextArray(buckets));
     if (disabled > 0) WakeDeliverers(tx);
     return disabled;
   });
@@ -369,12 +421,12 @@ absl::StatusOr<QueueStats> DeliveryStore::Stats(const std::string& replica,
     QueueStats s;
     s.reporter =
         !tx.exec_params(kRenewReporter, replica, absl::ToInt64Milliseconds(reporter_lease)).empty();
-    pqxx::row row = tx.exec1(kStats);
-    s.pending_due = row[0].as<int64_t>();
-    s.pending_later = row[1].as<int64_t>();
-    s.in_flight = row[2].as<int64_t>();
-    s.oldest_due_age = absl::Seconds(row[3].as<double>());
+    s.oldest_due_age = absl::Seconds(tx.exec1(kOldestDue)[0].as<double>());
     if (s.reporter) {
+      pqxx::row row = tx.exec1(kCounts);
+      s.pending_due = row[0].as<int64_t>();
+      s.pending_later = row[1].as<int64_t>();
+      s.in_flight = row[2].as<int64_t>();
       for (const auto& r : tx.exec_params(kFailingEndpoints, kFailingAfter)) {
         s.failing_endpoints_by_org[r[0].as<std::string>()] = r[1].as<int64_t>();
       }

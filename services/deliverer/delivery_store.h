@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "common/pg_pool.h"
 #include "services/deliverer/delivery_queue.h"
+#include "services/deliverer/endpoint_cache.h"
 
 namespace argus {
 
@@ -25,19 +26,21 @@ struct AutoDisablePolicy {
 class DeliveryStore final : public DeliveryQueue {
  public:
   // Settings of every deliverer connection (with PgPool's). A claim's
-  // ORDER BY ... LIMIT over the partitions must merge the partitions' due
-  // indexes; with statistics older than a burst the planner expected a few
-  // due rows and sorted the whole backlog instead (measured: 60 ms per claim
-  // at 200k pending instead of a few). No deliverer statement needs a sort
-  // node (aggregates with ORDER BY sort on their own).
+  // ORDER BY ... LIMIT must read the due index in order; with statistics
+  // older than a burst the planner expected a few due rows and sorted the
+  // whole backlog instead (measured: 60 ms per claim at 200k pending
+  // instead of a few). No deliverer statement needs a sort node
+  // (aggregates with ORDER BY sort on their own).
   static constexpr char kSessionSettings[] = "SET enable_sort = off";
 
   // Registers its hot statements with `pool` (prepared on each connection).
   DeliveryStore(PgPool* pool, AutoDisablePolicy auto_disable);
 
-  // Leases up to `limit` due deliveries of enabled endpoints not in
+  // Leases up to `limit` due, ready queue rows of endpoints not in
   // `skip_endpoints` to `replica` for `lease` (FOR UPDATE SKIP LOCKED, oldest
-  // first), in one statement.
+  // first), in one statement; their endpoints come from the cache. Rows of
+  // endpoints the cache knows not to be enabled are given back held.
+  // Called from one thread at a time.
   absl::StatusOr<std::vector<ClaimedDelivery>> Claim(
       const std::string& replica, int limit, absl::Duration lease,
       const std::vector<std::string>& skip_endpoints) override;
@@ -60,6 +63,10 @@ class DeliveryStore final : public DeliveryQueue {
   // failed with an attempt tagged "poison".
   absl::StatusOr<ExpiredLeases> ExpireLeases() override;
 
+  // Releases due deliveries of rate-limited endpoints while their shared
+  // token buckets allow (argus_release_metered); returns how many.
+  absl::StatusOr<int64_t> ReleaseMetered() override;
+
   // Gives deliveries this replica claimed but never sent back to pending.
   absl::Status Release(const std::string& replica,
                        const std::vector<std::string>& delivery_ids) override;
@@ -77,6 +84,7 @@ class DeliveryStore final : public DeliveryQueue {
  private:
   PgPool* pool_;
   const AutoDisablePolicy auto_disable_;
+  EndpointCache endpoints_;
 };
 
 }  // namespace argus

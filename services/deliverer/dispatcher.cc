@@ -38,7 +38,7 @@ Dispatcher::Dispatcher(Options options, Deps deps)
           {.per_endpoint_in_flight = options_.per_endpoint_in_flight, .send_window = SendWindow()},
           clock_),
       recorder_(options_.replica_id, queue_, metrics_, [this] { loop_.Wake(); }) {
-  next_claim_ = next_expire_ = next_stats_ = clock_->Now();
+  next_claim_ = next_meter_ = next_expire_ = next_stats_ = clock_->Now();
 }
 
 Dispatcher::~Dispatcher() { Drain(); }
@@ -121,7 +121,7 @@ std::optional<absl::Time> Dispatcher::Turn(bool draining) {
   if (draining) return now + absl::Milliseconds(50);
   bool full = Capacity() <= 0;
   return std::min(
-      {full ? absl::InfiniteFuture() : next_claim_, ready.next, next_expire_, next_stats_});
+      {full ? absl::InfiniteFuture() : next_claim_, next_meter_, next_expire_, next_stats_});
 }
 
 int Dispatcher::Capacity() const {
@@ -212,7 +212,7 @@ void Dispatcher::Finish(FinishedRequest f) {
 
 AttemptRecord Dispatcher::Decide(FinishedRequest f) {
   absl::Time now = clock_->Now();
-  std::string format(FormatName(FormatFromInt(f.delivery.format)));
+  std::string format(FormatName(f.delivery.endpoint->format));
   absl::Time created = f.delivery.event.created;
   AttemptOutcomeDecision d = DecideAttempt(std::move(f), now, jitter_());
   const AttemptRecord& r = d.record;
@@ -235,6 +235,17 @@ AttemptRecord Dispatcher::Decide(FinishedRequest f) {
 }
 
 void Dispatcher::Periodic(absl::Time now) {
+  if (now >= next_meter_) {
+    // A tenth of a second: what a rate-limited endpoint's bucket holds.
+    next_meter_ = now + absl::Milliseconds(50);
+    absl::StatusOr<int64_t> released = queue_->ReleaseMetered();
+    if (!released.ok()) {
+      LogWarning("releasing rate-limited deliveries failed",
+                 {{"error", std::string(released.status().message())}});
+    } else if (*released > 0) {
+      next_claim_ = now;
+    }
+  }
   if (now >= next_expire_) {
     next_expire_ = now + std::max(absl::Seconds(1), options_.lease / 4);
     absl::StatusOr<ExpiredLeases> expired = queue_->ExpireLeases();

@@ -26,8 +26,9 @@ namespace argus {
 // Wake, polling as a fallback), lets EndpointAdmission pick what may go on
 // the wire, builds each request (BuildWebhookRequest), hands it to the
 // sender, decides each attempt (DecideAttempt) and gives the results to a
-// ResultRecorder that writes them back in batches. Also returns expired
-// leases of dead replicas to pending and keeps the queue metrics. No
+// ResultRecorder that writes them back in batches. Also releases rate-
+// limited endpoints' deliveries as their shared tokens allow, returns
+// expired leases of dead replicas to pending and keeps the queue metrics. No
 // replica talks to another: everything goes through the DeliveryQueue.
 class Dispatcher {
  public:
@@ -110,6 +111,7 @@ class Dispatcher {
   // Loop-thread state.
   EndpointAdmission admission_;
   absl::Time next_claim_;
+  absl::Time next_meter_;
   absl::Time next_expire_;
   absl::Time next_stats_;
 

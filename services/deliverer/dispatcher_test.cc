@@ -23,6 +23,11 @@ class FakeQueue final : public DeliveryQueue {
     MutexLock lock(&mu_);
     due_.push_back(std::move(d));
   }
+  // Held until a meter pass releases it.
+  void AddMetered(ClaimedDelivery d) {
+    MutexLock lock(&mu_);
+    metered_.push_back(std::move(d));
+  }
 
   absl::StatusOr<std::vector<ClaimedDelivery>> Claim(
       const std::string& replica, int limit, absl::Duration lease,
@@ -47,6 +52,14 @@ class FakeQueue final : public DeliveryQueue {
     return 0;
   }
   absl::StatusOr<ExpiredLeases> ExpireLeases() override { return ExpiredLeases{}; }
+  absl::StatusOr<int64_t> ReleaseMetered() override {
+    MutexLock lock(&mu_);
+    ++meter_passes_;
+    int64_t n = static_cast<int64_t>(metered_.size());
+    for (ClaimedDelivery& d : metered_) due_.push_back(std::move(d));
+    metered_.clear();
+    return n;
+  }
   absl::Status Release(const std::string& replica, const std::vector<std::string>& ids) override {
     MutexLock lock(&mu_);
     released_.insert(released_.end(), ids.begin(), ids.end());
@@ -76,6 +89,10 @@ class FakeQueue final : public DeliveryQueue {
     MutexLock lock(&mu_);
     return deferred_;
   }
+  int meter_passes() {
+    MutexLock lock(&mu_);
+    return meter_passes_;
+  }
   int claims() {
     MutexLock lock(&mu_);
     return claims_;
@@ -84,6 +101,8 @@ class FakeQueue final : public DeliveryQueue {
  private:
   Mutex mu_;
   std::vector<ClaimedDelivery> due_ ABSL_GUARDED_BY(mu_);
+  std::vector<ClaimedDelivery> metered_ ABSL_GUARDED_BY(mu_);
+  int meter_passes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<AttemptRecord> records_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> released_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> deferred_ ABSL_GUARDED_BY(mu_);
@@ -135,19 +154,22 @@ class DispatcherTest : public testing::Test {
                                                                   .clock = &clock_,
                                                                   .jitter = [] { return 1.0; }});
   }
-  void Due(const std::string& endpoint, int n, uint32_t rate = 0) {
-    for (int i = 0; i < n; ++i) {
-      ClaimedDelivery d;
-      d.delivery_id = absl::StrCat(endpoint, "-", next_id_++);
-      d.endpoint_id = endpoint;
-      d.url = "https://receiver.example.com/" + endpoint;
-      d.rate_limit_per_second = rate;
-      d.event = {.id = d.delivery_id, .type = "build.failed", .org = "acme", .data_json = "{}"};
-      d.sealed_secrets = {
-          box_.Seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", endpoint),
-          box_.Seal("whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", endpoint)};
-      queue_.AddDue(std::move(d));
-    }
+  ClaimedDelivery Delivery(const std::string& endpoint) {
+    auto config = std::make_shared<EndpointConfig>();
+    config->id = endpoint;
+    config->org_slug = "acme";
+    config->url = "https://receiver.example.com/" + endpoint;
+    config->secrets = {{box_.Seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", endpoint)},
+                       {box_.Seal("whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", endpoint)}};
+    ClaimedDelivery d;
+    d.delivery_id = absl::StrCat(endpoint, "-", next_id_++);
+    d.endpoint_id = endpoint;
+    d.endpoint = std::move(config);
+    d.event = {.id = d.delivery_id, .type = "build.failed", .org = "acme", .data_json = "{}"};
+    return d;
+  }
+  void Due(const std::string& endpoint, int n) {
+    for (int i = 0; i < n; ++i) queue_.AddDue(Delivery(endpoint));
   }
   int SentTo(const std::string& endpoint) {
     int n = 0;
@@ -196,16 +218,26 @@ TEST_F(DispatcherTest, OneEndpointWithADeepBacklogIsNotPacedByThePollInterval) {
   EXPECT_LT(queue_.claims(), 40);  // a claim per batch, not per request
 }
 
-TEST_F(DispatcherTest, ARateLimitIsPacedOnTheClock) {
-  Due("a", 10, /*rate=*/2);
-  auto d = Make();
-  std::optional<absl::Time> next = d->Turn(false);
-  EXPECT_EQ(sender_.sent(), 2);
-  ASSERT_TRUE(next);
-  EXPECT_EQ(*next, clock_.Now() + absl::Milliseconds(500));
-  clock_.Advance(absl::Milliseconds(500));
+// Rate limits are kept in the queue for every replica at once: the
+// dispatcher runs a meter pass every 50 ms and claims at once when it
+// released something.
+TEST_F(DispatcherTest, MeteredDeliveriesAreReleasedByAPassEvery50msAndClaimedAtOnce) {
+  auto d = Make({.poll_interval = absl::Seconds(10)});
   d->Turn(false);
-  EXPECT_EQ(sender_.sent(), 3);
+  EXPECT_EQ(queue_.meter_passes(), 1);
+  queue_.AddMetered(Delivery("a"));
+  clock_.Advance(absl::Milliseconds(49));
+  std::optional<absl::Time> next = d->Turn(false);
+  EXPECT_EQ(queue_.meter_passes(), 1);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, clock_.Now() + absl::Milliseconds(1));
+  clock_.Advance(absl::Milliseconds(1));
+  next = d->Turn(false);
+  EXPECT_EQ(queue_.meter_passes(), 2);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, clock_.Now());  // released: claim now, not at the poll
+  d->Turn(false);
+  EXPECT_EQ(sender_.sent(), 1);
 }
 
 TEST_F(DispatcherTest, ASlowEndpointGivesItsBacklogBackAndIsDeferred) {

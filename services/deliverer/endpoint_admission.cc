@@ -11,11 +11,7 @@ int EndpointAdmission::Limit(const std::string& endpoint_id) const {
 
 void EndpointAdmission::Add(ClaimedDelivery d) {
   Lane& lane = lanes_[d.endpoint_id];
-  if (lane.waiting.empty() && lane.in_flight == 0) {
-    lane.limit = Limit(d.endpoint_id);
-    lane.tokens = std::max<double>(1, d.rate_limit_per_second);
-    lane.refilled = clock_->Now();
-  }
+  if (lane.waiting.empty() && lane.in_flight == 0) lane.limit = Limit(d.endpoint_id);
   lane.waiting.push_back(std::move(d));
   ++waiting_;
   if (lane.limit < options_.per_endpoint_in_flight) ReleaseExcess(lane);
@@ -37,17 +33,6 @@ EndpointAdmission::Ready EndpointAdmission::TakeReady() {
   for (auto it = lanes_.begin(); it != lanes_.end();) {
     Lane& lane = it->second;
     while (!lane.waiting.empty() && lane.in_flight < lane.limit) {
-      uint32_t rate = lane.waiting.front().rate_limit_per_second;
-      if (rate > 0) {
-        lane.tokens =
-            std::min<double>(rate, lane.tokens + rate * absl::ToDoubleSeconds(now - lane.refilled));
-        lane.refilled = now;
-        if (lane.tokens < 1) {
-          ready.next = std::min(ready.next, now + absl::Seconds((1 - lane.tokens) / rate));
-          break;
-        }
-        lane.tokens -= 1;
-      }
       ClaimedDelivery d = std::move(lane.waiting.front());
       lane.waiting.pop_front();
       --waiting_;

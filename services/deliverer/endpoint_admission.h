@@ -19,8 +19,6 @@ namespace argus {
 //  - one, while it is slow: after a timeout or a refused connection its
 //    limit drops to 1, and doubles back with each answer. A hanging
 //    endpoint holds one request slot, not per_endpoint_in_flight of them;
-//  - no faster than its rate limit: a token bucket holding one second's
-//    worth;
 //  - never after `send_window` past its claim (the lease could run out
 //    before the result is written, and another replica would send it too).
 // Not thread-safe: the dispatch loop's.
@@ -38,9 +36,8 @@ class EndpointAdmission {
   void Add(ClaimedDelivery d);
 
   struct Ready {
-    std::vector<ClaimedDelivery> send;         // now counted as on the wire
-    std::vector<std::string> expired;          // delivery ids past their send window: give back
-    absl::Time next = absl::InfiniteFuture();  // when a rate-limited one may go
+    std::vector<ClaimedDelivery> send;  // now counted as on the wire
+    std::vector<std::string> expired;   // delivery ids past their send window: give back
   };
   Ready TakeReady();
 
@@ -77,8 +74,6 @@ class EndpointAdmission {
     std::deque<ClaimedDelivery> waiting;
     int in_flight = 0;
     int limit = 0;
-    double tokens = 0;
-    absl::Time refilled;
     bool saturated_at_claim = false;
   };
   int Limit(const std::string& endpoint_id) const;

@@ -7,11 +7,10 @@
 namespace argus {
 namespace {
 
-ClaimedDelivery Due(const std::string& endpoint, int n, uint32_t rate = 0) {
+ClaimedDelivery Due(const std::string& endpoint, int n) {
   ClaimedDelivery d;
   d.delivery_id = absl::StrCat(endpoint, "-", n);
   d.endpoint_id = endpoint;
-  d.rate_limit_per_second = rate;
   return d;
 }
 
@@ -21,9 +20,9 @@ class EndpointAdmissionTest : public testing::Test {
     return EndpointAdmission({.per_endpoint_in_flight = cap, .send_window = absl::Minutes(1)},
                              &clock_);
   }
-  void AddMany(EndpointAdmission& a, const std::string& endpoint, int n, uint32_t rate = 0) {
+  void AddMany(EndpointAdmission& a, const std::string& endpoint, int n) {
     for (int i = 0; i < n; ++i) {
-      ClaimedDelivery d = Due(endpoint, i, rate);
+      ClaimedDelivery d = Due(endpoint, i);
       d.claimed_at = clock_.Now();
       a.Add(std::move(d));
     }
@@ -72,20 +71,6 @@ TEST_F(EndpointAdmissionTest, ALaneThatHadRoomAtTheClaimWantsNoEarlyClaim) {
   EXPECT_TRUE(a.Saturated().empty());  // everything due for it was claimed
   a.Finished("a", EndpointAdmission::Answer::kAnswered);
   EXPECT_FALSE(a.ClaimWanted());
-}
-
-TEST_F(EndpointAdmissionTest, TokenBucketPacesTheRateLimit) {
-  EndpointAdmission a = Admission(16);
-  AddMany(a, "a", 10, /*rate=*/2);
-  EndpointAdmission::Ready ready = a.TakeReady();
-  EXPECT_EQ(ready.send.size(), 2u);  // a full bucket: one second's worth
-  EXPECT_EQ(ready.next, clock_.Now() + absl::Milliseconds(500));
-  clock_.Advance(absl::Milliseconds(499));
-  EXPECT_TRUE(a.TakeReady().send.empty());
-  clock_.Advance(absl::Milliseconds(1));
-  EXPECT_EQ(a.TakeReady().send.size(), 1u);
-  clock_.Advance(absl::Seconds(10));  // the bucket holds no more than a second's worth
-  EXPECT_EQ(a.TakeReady().send.size(), 2u);
 }
 
 TEST_F(EndpointAdmissionTest, ASlowEndpointGetsOneRequestThenDoublesBack) {

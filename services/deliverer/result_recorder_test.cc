@@ -30,13 +30,15 @@ WITH o AS (INSERT INTO orgs (slug, name) VALUES ('acme-)sql",
 ep AS (INSERT INTO endpoints (org_id, label, url, format, event_types)
        SELECT id, 'e', 'https://receiver.example.com/', 1, ARRAY['user.*'] FROM o RETURNING id, org_id),
 ev AS (INSERT INTO events (org_id, type, occurred_at, payload)
-       SELECT org_id, 'user.login', now(), '{}' FROM ep RETURNING id, org_id, bucket_at)
-INSERT INTO deliveries (event_id, endpoint_id, org_id, bucket_at, state, attempts, lease_owner,
-                        lease_expires_at, unrecorded_claims)
-SELECT ev.id, ep.id, ev.org_id, ev.bucket_at, 2, 1, ')sql",
-                                    kReplica, R"sql(',
-       now() + interval '1 minute', 1
-FROM ev, ep RETURNING id::text || ' ' || endpoint_id::text || ' ' || bucket_at::text)sql"));
+       SELECT org_id, 'user.login', now(), '{}' FROM ep RETURNING id, org_id, bucket_at),
+d AS (INSERT INTO deliveries (event_id, endpoint_id, org_id, bucket_at)
+      SELECT ev.id, ep.id, ev.org_id, ev.bucket_at FROM ev, ep
+      RETURNING id, event_id, endpoint_id, bucket_at),
+q AS (INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, lease_owner,
+                                  lease_expires_at, unrecorded_claims)
+      SELECT id, bucket_at, event_id, endpoint_id, ')sql",
+                                    kReplica, R"sql(', now() + interval '1 minute', 1 FROM d)
+SELECT id::text || ' ' || endpoint_id::text || ' ' || bucket_at::text FROM d)sql"));
 }
 
 AttemptRecord Succeeded(const std::string& row) {

@@ -13,7 +13,8 @@ WebhookRequest BuildWebhookRequest(const ClaimedDelivery& d, const SecretBox& se
                                    absl::Time now) {
   WebhookRequest out;
   HttpRequest& req = out.http;
-  req.url = d.url;
+  const EndpointConfig& ep = *d.endpoint;
+  req.url = ep.url;
   auto add = [&](const std::string& name, const std::string& value, bool log_value) {
     req.headers.push_back(absl::StrCat(name, ": ", value));
     out.logged_headers[name] = log_value ? value : "[redacted]";
@@ -22,10 +23,10 @@ WebhookRequest BuildWebhookRequest(const ClaimedDelivery& d, const SecretBox& se
   add("user-agent", "Argus-Webhooks/1", true);
   add("argus-event", d.event.type, true);
   add("argus-delivery", d.event.id, true);
-  std::map<std::string, std::string> custom = d.legacy_headers;
-  if (!d.sealed_headers.empty()) {
+  std::map<std::string, std::string> custom = ep.legacy_headers;
+  if (!ep.sealed_headers.empty()) {
     absl::StatusOr<std::map<std::string, std::string>> opened =
-        OpenHeaders(secrets, d.sealed_headers, d.endpoint_id);
+        OpenHeaders(secrets, ep.sealed_headers, d.endpoint_id);
     if (!opened.ok()) {
       out.error = "cannot open the endpoint's custom headers (check --secret_key)";
       return out;
@@ -43,7 +44,7 @@ WebhookRequest BuildWebhookRequest(const ClaimedDelivery& d, const SecretBox& se
     }
   }
 
-  switch (FormatFromInt(d.format)) {
+  switch (ep.format) {
     case Format::kSlack:
       req.body = RenderSlackBody(d.event);
       return out;
@@ -55,7 +56,7 @@ WebhookRequest BuildWebhookRequest(const ClaimedDelivery& d, const SecretBox& se
   }
   req.body = RenderNativeBody(d.event);
   std::vector<std::string> opened;
-  for (const std::string& sealed : d.sealed_secrets) {
+  for (const std::string& sealed : ep.LiveSecrets(now)) {
     absl::StatusOr<std::string> secret = secrets.Open(sealed, d.endpoint_id);
     if (secret.ok()) opened.push_back(*std::move(secret));
   }

@@ -40,21 +40,27 @@ class WebhookRequestTest : public testing::Test {
   WebhookRequestTest() : box_(*SecretBox::FromBase64Key(kKey)) {
     d_.delivery_id = "d1";
     d_.endpoint_id = "ep1";
-    d_.url = "https://receiver.example.com/hook";
+    ep_.id = "ep1";
+    ep_.url = "https://receiver.example.com/hook";
     d_.event = {.id = "ev1",
                 .type = "build.failed",
                 .org = "acme",
                 .created = absl::FromUnixSeconds(1'700'000'000),
                 .data_json = R"({"n":1})"};
   }
+  WebhookRequest Build() {
+    d_.endpoint = std::make_shared<EndpointConfig>(ep_);
+    return BuildWebhookRequest(d_, box_, now_);
+  }
   SecretBox box_;
+  EndpointConfig ep_;
   ClaimedDelivery d_;
   absl::Time now_ = absl::FromUnixSeconds(1'700'000'123);
 };
 
 TEST_F(WebhookRequestTest, SignsWithEveryLiveSecretDuringARotation) {
-  d_.sealed_secrets = {box_.Seal(kNewSecret, "ep1"), box_.Seal(kOldSecret, "ep1")};
-  WebhookRequest req = BuildWebhookRequest(d_, box_, now_);
+  ep_.secrets = {{box_.Seal(kNewSecret, "ep1")}, {box_.Seal(kOldSecret, "ep1")}};
+  WebhookRequest req = Build();
   ASSERT_TRUE(req.error.empty()) << req.error;
   std::map<std::string, std::string> h = Headers(req.http);
   EXPECT_EQ(h["argus-signature"],
@@ -72,11 +78,21 @@ TEST_F(WebhookRequestTest, SignsWithEveryLiveSecretDuringARotation) {
   EXPECT_EQ(req.logged_headers["webhook-id"], "ev1");
 }
 
+// The cache keeps a rotated-out secret until its grace period ends: from
+// then on it is not signed with.
+TEST_F(WebhookRequestTest, ASecretPastItsGracePeriodIsNotSignedWith) {
+  ep_.secrets = {{box_.Seal(kNewSecret, "ep1")}, {box_.Seal(kOldSecret, "ep1"), now_}};
+  WebhookRequest req = Build();
+  ASSERT_TRUE(req.error.empty()) << req.error;
+  EXPECT_EQ(Headers(req.http)["argus-signature"],
+            absl::StrCat("t=1700000123,v1=", HmacHex(kNewSecret, "1700000123." + req.http.body)));
+}
+
 TEST_F(WebhookRequestTest, CustomHeadersAreSentButNeverLogged) {
-  d_.sealed_secrets = {box_.Seal(kNewSecret, "ep1")};
-  d_.sealed_headers =
+  ep_.secrets = {{box_.Seal(kNewSecret, "ep1")}};
+  ep_.sealed_headers =
       SealHeaders(box_, {{"authorization", "Bearer s3cret"}, {"x-empty", ""}}, "ep1");
-  WebhookRequest req = BuildWebhookRequest(d_, box_, now_);
+  WebhookRequest req = Build();
   ASSERT_TRUE(req.error.empty());
   EXPECT_NE(
       std::find(req.http.headers.begin(), req.http.headers.end(), "authorization: Bearer s3cret"),
@@ -88,8 +104,8 @@ TEST_F(WebhookRequestTest, CustomHeadersAreSentButNeverLogged) {
 }
 
 TEST_F(WebhookRequestTest, ChatFormatsAreNotSigned) {
-  d_.format = static_cast<int>(Format::kSlack);
-  WebhookRequest req = BuildWebhookRequest(d_, box_, now_);
+  ep_.format = Format::kSlack;
+  WebhookRequest req = Build();
   ASSERT_TRUE(req.error.empty());
   EXPECT_EQ(Headers(req.http).count("webhook-signature"), 0u);
   EXPECT_TRUE(absl::StrContains(req.http.body, "\"text\""));
@@ -97,12 +113,11 @@ TEST_F(WebhookRequestTest, ChatFormatsAreNotSigned) {
 
 TEST_F(WebhookRequestTest, AKeyThatOpensNoSecretIsAnErrorNotAnUnsignedRequest) {
   SecretBox other = *SecretBox::FromBase64Key("HxwdHh8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRo=");
-  d_.sealed_secrets = {other.Seal(kNewSecret, "ep1")};
-  EXPECT_EQ(BuildWebhookRequest(d_, box_, now_).error,
-            "no usable signing secret (check --secret_key)");
-  d_.sealed_secrets = {box_.Seal(kNewSecret, "ep1")};
-  d_.sealed_headers = SealHeaders(other, {{"authorization", "x"}}, "ep1");
-  EXPECT_FALSE(BuildWebhookRequest(d_, box_, now_).error.empty());
+  ep_.secrets = {{other.Seal(kNewSecret, "ep1")}};
+  EXPECT_EQ(Build().error, "no usable signing secret (check --secret_key)");
+  ep_.secrets = {{box_.Seal(kNewSecret, "ep1")}};
+  ep_.sealed_headers = SealHeaders(other, {{"authorization", "x"}}, "ep1");
+  EXPECT_FALSE(Build().error.empty());
 }
 
 }  // namespace

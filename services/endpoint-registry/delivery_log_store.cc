@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/delivery_vocabulary.h"
 #include "common/event_writer.h"
@@ -16,17 +17,23 @@ constexpr char kLiveEndpoint[] = R"sql(
 SELECT format, state FROM endpoints
 WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL)sql";
 
+// In flight is a queue row with a lease (migration 0008); a queued row's
+// due time is the next attempt's.
+constexpr char kState[] =
+    "CASE WHEN q.lease_owner IS NOT NULL THEN 2 /* in_flight */ ELSE d.state END";
+
 constexpr char kDeliveryColumns[] = R"sql(
-  d.id::text, d.event_id::text, d.endpoint_id::text, e.type, d.state, d.attempts,
+  d.id::text, d.event_id::text, d.endpoint_id::text, e.type, %STATE%, d.attempts,
   (extract(epoch from d.created_at) * 1000000)::bigint,
-  (extract(epoch from d.next_attempt_at) * 1000000)::bigint,
+  (extract(epoch from coalesce(q.due_at, d.next_attempt_at)) * 1000000)::bigint,
   (SELECT (extract(epoch from max(a.started_at)) * 1000000)::bigint
    FROM delivery_attempts a WHERE a.delivery_id = d.id),
   coalesce(d.last_status_code, 0), coalesce(d.last_error, '')
-FROM deliveries d JOIN events e ON e.id = d.event_id AND e.bucket_at = d.bucket_at)sql";
+FROM deliveries d JOIN events e ON e.id = d.event_id AND e.bucket_at = d.bucket_at
+LEFT JOIN delivery_queue q ON q.delivery_id = d.id)sql";
 
 constexpr char kListWhere[] = R"sql(
-WHERE d.endpoint_id = $1::uuid AND ($2 = 0 OR d.state = $2)
+WHERE d.endpoint_id = $1::uuid AND ($2 = 0 OR %STATE% = $2)
   AND ($3::bigint IS NULL OR
        (d.created_at, d.id) < ('epoch'::timestamptz + $3 * interval '1 microsecond', $4::uuid))
 ORDER BY d.created_at DESC, d.id DESC LIMIT $5)sql";
@@ -45,22 +52,42 @@ SELECT type, coalesce(project, ''), (extract(epoch from occurred_at) * 1000000):
        (extract(epoch from created_at) * 1000000)::bigint, payload
 FROM events WHERE id = $1::uuid AND org_id = $2::uuid)sql";
 
+// Back into the queue (due now, the retry schedule restarting), unless it
+// is being sent right now.
 constexpr char kRedeliver[] = R"sql(
-UPDATE deliveries d SET state = 1 /* pending */, retry_base = d.attempts, next_attempt_at = now(),
-  finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL
-FROM endpoints ep
-WHERE d.id = $1::uuid AND d.org_id = $2::uuid AND ep.id = d.endpoint_id
-  AND ep.deleted_at IS NULL AND d.state <> 2 /* in_flight */
-RETURNING d.id)sql";
+WITH d AS (
+  UPDATE deliveries d SET state = 1 /* pending */, retry_base = d.attempts,
+    next_attempt_at = now(), finished_at = NULL
+  FROM endpoints ep
+  WHERE d.id = $1::uuid AND d.org_id = $2::uuid AND ep.id = d.endpoint_id
+    AND ep.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM delivery_queue q
+                    WHERE q.delivery_id = d.id AND q.lease_owner IS NOT NULL)
+  RETURNING d.id, d.bucket_at, d.event_id, d.endpoint_id, d.attempts)
+INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, attempts, retry_base,
+                            hold)
+SELECT id, bucket_at, event_id, endpoint_id, attempts, attempts, argus_endpoint_hold(endpoint_id)
+FROM d
+ON CONFLICT (delivery_id) DO UPDATE SET due_at = now(), retry_base = EXCLUDED.retry_base
+  WHERE delivery_queue.lease_owner IS NULL
+RETURNING delivery_id)sql";
 
 constexpr char kDeliveryState[] = R"sql(
 SELECT d.state FROM deliveries d JOIN endpoints ep ON ep.id = d.endpoint_id
 WHERE d.id = $1::uuid AND d.org_id = $2::uuid AND ep.deleted_at IS NULL)sql";
 
 constexpr char kRecoverFailed[] = R"sql(
-UPDATE deliveries SET state = 1 /* pending */, retry_base = attempts, next_attempt_at = now(), finished_at = NULL
-WHERE endpoint_id = $1::uuid AND state = 4 /* failed */
-  AND created_at >= 'epoch'::timestamptz + $2 * interval '1 microsecond')sql";
+WITH d AS (
+  UPDATE deliveries SET state = 1 /* pending */, retry_base = attempts, next_attempt_at = now(),
+    finished_at = NULL
+  WHERE endpoint_id = $1::uuid AND state = 4 /* failed */
+    AND created_at >= 'epoch'::timestamptz + $2 * interval '1 microsecond'
+  RETURNING id, bucket_at, event_id, endpoint_id, attempts)
+INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, attempts, retry_base,
+                            hold)
+SELECT id, bucket_at, event_id, endpoint_id, attempts, attempts, argus_endpoint_hold(endpoint_id)
+FROM d
+ON CONFLICT (delivery_id) DO NOTHING)sql";
 
 constexpr char kAttemptStats[] = R"sql(
 SELECT count(*),
@@ -125,7 +152,8 @@ absl::StatusOr<DeliveryPage> DeliveryLogStore::List(const std::string& org_id,
       "list_deliveries", [&](pqxx::read_transaction& tx) -> absl::StatusOr<DeliveryPage> {
         absl::StatusOr<std::pair<int, int>> ep = LiveEndpoint(tx, org_id, endpoint_id);
         if (!ep.ok()) return ep.status();
-        static const std::string kSql = absl::StrCat("SELECT ", kDeliveryColumns, kListWhere);
+        static const std::string kSql = absl::StrReplaceAll(
+            absl::StrCat("SELECT ", kDeliveryColumns, kListWhere), {{"%STATE%", kState}});
         CursorParams from = ToCursorParams(after);
         DeliveryPage page;
         for (const auto& row :
@@ -143,7 +171,8 @@ absl::StatusOr<DeliveryRow> DeliveryLogStore::Get(const std::string& org_id,
                                                   const std::string& delivery_id) {
   return pool_->Read(
       "get_delivery", [&](pqxx::read_transaction& tx) -> absl::StatusOr<DeliveryRow> {
-        static const std::string kSql = absl::StrCat("SELECT ", kDeliveryColumns, kGetWhere);
+        static const std::string kSql = absl::StrReplaceAll(
+            absl::StrCat("SELECT ", kDeliveryColumns, kGetWhere), {{"%STATE%", kState}});
         pqxx::result r = tx.exec_params(kSql, delivery_id, org_id);
         if (r.empty()) return NotFound("delivery", delivery_id);
         DeliveryRow found = ReadDelivery(r[0]);

@@ -97,9 +97,11 @@ constexpr char kSoftDelete[] = "UPDATE endpoints SET deleted_at = now(), updated
 
 constexpr char kDeleteSecrets[] = "DELETE FROM endpoint_secrets WHERE endpoint_id = $1::uuid";
 
+// Their queue rows went with the soft delete (migration 0008's trigger); one
+// in flight finds no queue row when its result comes, and stays cancelled.
 constexpr char kCancelDeliveries[] = R"sql(
-UPDATE deliveries SET state = 5 /* cancelled */, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
-WHERE endpoint_id = $1::uuid AND state IN (1, 2) /* pending, in_flight */)sql";
+UPDATE deliveries SET state = 5 /* cancelled */, finished_at = now()
+WHERE endpoint_id = $1::uuid AND state = 1 /* pending */)sql";
 
 const std::string& SelectColumns() {
   static const std::string kSql = absl::StrCat("SELECT ", kColumns, " FROM endpoints");

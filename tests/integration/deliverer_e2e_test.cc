@@ -252,7 +252,7 @@ TEST_F(DelivererE2eTest, SigtermDrainsAndExitsZero) {
   EXPECT_EQ(*code, 0);
   EXPECT_EQ(Sql("SELECT count(*) FROM delivery_attempts"), "1");
   EXPECT_EQ(DeliveryState(event, ep.id), "1");  // retry scheduled, not lost, lease released
-  EXPECT_EQ(Sql("SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"), "0");
+  EXPECT_EQ(Sql("SELECT count(*) FROM delivery_queue WHERE lease_owner IS NOT NULL"), "0");
   EXPECT_TRUE(absl::StrContains(suite_->deliverer(0).Stderr(), "msg=stopped"));
 }
 

@@ -93,7 +93,7 @@ TEST_F(DelivererScalingTest, KilledReplicaLosesNothing) {
   CreateEndpoint(receiver_.Url("/crash"), {"user.*"});
   std::vector<std::string> ids = PublishMany(*suite_, 10);
   ASSERT_TRUE(receiver_.WaitFor("/crash", 10, absl::Seconds(20)));
-  ASSERT_EQ(Sql("SELECT count(*) FROM deliveries WHERE state = 2"), "10");
+  ASSERT_EQ(Sql("SELECT count(*) FROM delivery_queue WHERE lease_owner IS NOT NULL"), "10");
   // ...and dies.
   suite_->deliverer(0).Signal(SIGKILL);
   ASSERT_EQ(suite_->deliverer(0).Wait(absl::Seconds(10)), 128 + SIGKILL);

@@ -30,7 +30,7 @@ void ExpectCompleteSchema(const TestDatabase& db) {
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM event_types"), "42");
   for (const char* table :
        {"orgs", "api_tokens", "endpoints", "endpoint_secrets", "events", "idempotency_keys",
-        "deliveries", "delivery_attempts", "test_sessions"}) {
+        "deliveries", "delivery_attempts", "test_sessions", "delivery_queue", "endpoint_meters"}) {
     EXPECT_EQ(db.QueryValue(absl::StrCat("SELECT to_regclass('", table, "') IS NOT NULL")), "t")
         << table;
   }
@@ -99,6 +99,39 @@ SELECT id, endpoint_id, 1, created_at, 5 FROM dl RETURNING 1)sql");
             "t");
 }
 
+// 0008 puts every open delivery in the queue: one in flight when the old
+// deliverer stopped is due again (its attempt not counted), a paused
+// endpoint's is held, a rate-limited endpoint's is metered and the endpoint
+// gets a meter; finished ones stay out.
+TEST(MigrationTest, TheHotQueueTakesEveryOpenDelivery) {
+  TestDatabase db(TestDatabase::Schema::kEmpty);
+  std::vector<Migration> before(EmbeddedMigrations().begin(), EmbeddedMigrations().begin() + 7);
+  ASSERT_EQ(before.back().version, 7);
+  ASSERT_TRUE(ApplyMigrations(db.url(), before).ok());
+  db.QueryValue(R"sql(
+WITH o AS (INSERT INTO orgs (slug, name) VALUES ('acme', 'Acme') RETURNING id),
+ep AS (INSERT INTO endpoints (org_id, label, url, format, event_types, state,
+                              rate_limit_per_second)
+       SELECT o.id, s || '/' || r, 'https://example.com/h', 1, '{user.*}', s, r
+       FROM o, (VALUES (1, 0), (2, 0), (1, 5)) v(s, r) RETURNING id, org_id, label),
+ev AS (INSERT INTO events (org_id, type, occurred_at, payload)
+       SELECT id, 'user.login', now(), '{}' FROM o RETURNING id, org_id, bucket_at)
+INSERT INTO deliveries (event_id, endpoint_id, org_id, state, attempts, bucket_at, lease_owner)
+SELECT ev.id, ep.id, ev.org_id, st, CASE st WHEN 2 THEN 3 ELSE 2 END, ev.bucket_at,
+       CASE st WHEN 2 THEN 'old-replica' END
+FROM ev, ep, generate_series(1, 4) st RETURNING 1)sql");
+  ASSERT_TRUE(ApplyMigrations(db.url(), EmbeddedMigrations()).ok());
+  EXPECT_EQ(
+      db.QueryValue("SELECT string_agg(ep.label || ':' || q.hold || ':' || q.attempts || ':' || "
+                    "coalesce(q.lease_owner, '-'), ',' ORDER BY ep.label, q.attempts) "
+                    "FROM delivery_queue q JOIN endpoints ep ON ep.id = q.endpoint_id"),
+      "1/0:0:2:-,1/0:0:2:-,1/5:2:2:-,1/5:2:2:-,2/0:1:2:-,2/0:1:2:-");
+  EXPECT_EQ(db.QueryValue("SELECT string_agg(state::text || ':' || attempts, ',' ORDER BY state, "
+                          "attempts) FROM deliveries WHERE state IN (1, 2)"),
+            "1:2,1:2,1:2,1:2,1:2,1:2");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM endpoint_meters"), "1");
+}
+
 // A week's partitions are not dropped while one of its deliveries is in
 // flight (its result is still to be written); the next pass drops them.
 TEST(MigrationTest, AWeekWithADeliveryInFlightWaits) {
@@ -109,13 +142,20 @@ TEST(MigrationTest, AWeekWithADeliveryInFlightWaits) {
   db.QueryValue(R"sql(
 WITH ev AS (INSERT INTO events (org_id, type, occurred_at, payload, bucket_at)
             VALUES (gen_random_uuid(), 'user.login', now(), '{}', now() - interval '45 days')
-            RETURNING id, org_id, bucket_at)
-INSERT INTO deliveries (event_id, endpoint_id, org_id, state, bucket_at)
-SELECT id, gen_random_uuid(), org_id, 2, bucket_at FROM ev RETURNING 1)sql");
+            RETURNING id, org_id, bucket_at),
+dl AS (INSERT INTO deliveries (event_id, endpoint_id, org_id, bucket_at)
+       SELECT id, gen_random_uuid(), org_id, bucket_at FROM ev
+       RETURNING id, event_id, endpoint_id, bucket_at)
+INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, lease_owner,
+                            lease_expires_at)
+SELECT id, bucket_at, event_id, endpoint_id, 'r1', now() + interval '1 minute' FROM dl
+RETURNING 1)sql");
   std::string drop = "SELECT count(*) FROM argus_drop_partitions(now() - interval '30 days')";
   EXPECT_EQ(db.QueryValue(drop), "1");  // only the attempts' week
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM deliveries"), "1");
-  db.QueryValue("UPDATE deliveries SET state = 3 RETURNING 1");
+  db.QueryValue(
+      "WITH q AS (DELETE FROM delivery_queue RETURNING delivery_id) "
+      "UPDATE deliveries SET state = 3 FROM q WHERE id = q.delivery_id RETURNING 1");
   EXPECT_EQ(db.QueryValue(drop), "1");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM deliveries"), "0");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM events"), "0");
@@ -138,7 +178,8 @@ TEST(MigrationTest, CreatingAWeekMovesItsRowsOutOfTheDefault) {
 }
 
 // The schema's integers are the vocabulary's (common/delivery_vocabulary.h):
-// the defaults and the partial indexes the claim and lease expiry use.
+// the defaults, the partial indexes the claim and lease expiry use, the
+// queue's holds.
 TEST(MigrationTest, TheSchemaSpeaksTheDeliveryVocabulary) {
   TestDatabase db;
   auto n = [](auto v) { return absl::StrCat(static_cast<int>(v)); };
@@ -154,10 +195,14 @@ TEST(MigrationTest, TheSchemaSpeaksTheDeliveryVocabulary) {
   };
   EXPECT_EQ(column_default("deliveries", "state"), n(DeliveryState::kPending));
   EXPECT_EQ(column_default("endpoints", "state"), n(EndpointState::kEnabled));
-  EXPECT_EQ(predicate("deliveries_due"),
-            absl::StrCat("(state = ", n(DeliveryState::kPending), ")"));
-  EXPECT_EQ(predicate("deliveries_leased"),
-            absl::StrCat("(state = ", n(DeliveryState::kInFlight), ")"));
+  EXPECT_EQ(column_default("delivery_queue", "hold"), n(QueueHold::kReady));
+  EXPECT_EQ(predicate("delivery_queue_due"),
+            absl::StrCat("((hold = ", n(QueueHold::kReady), ") AND (lease_owner IS NULL))"));
+  EXPECT_EQ(
+      db.QueryValue("SELECT string_agg(argus_queue_hold(s::smallint, NULL, r)::text, ',' "
+                    "ORDER BY s, r) FROM generate_series(1, 3) s, generate_series(0, 1) r"),
+      absl::StrCat(n(QueueHold::kReady), ",", n(QueueHold::kMetered), ",", n(QueueHold::kOff), ",",
+                   n(QueueHold::kOff), ",", n(QueueHold::kOff), ",", n(QueueHold::kOff)));
   EXPECT_EQ(predicate("deliveries_open_by_endpoint"),
             absl::StrCat("(state = ANY (ARRAY[", n(DeliveryState::kPending), ", ",
                          n(DeliveryState::kFailed), "]))"));

@@ -42,8 +42,16 @@ TEST_F(RetentionE2eTest, ExpiredWeeksAreDroppedAndPendingDeliveriesCarriedForwar
           "AT TIME ZONE 'UTC'), 'YYYYMMDD')");
   Sql("SELECT argus_create_partitions((now() - interval '41 days')::date, "
       "(now() - interval '39 days')::date)");
-  Sql(absl::StrCat("UPDATE deliveries SET state = 3, finished_at = now() WHERE event_id = '",
-                   done_event, "' OR endpoint_id = '", kept.id, "'"));
+  Sql(
+      absl::StrCat("WITH done AS (UPDATE deliveries SET state = 3, finished_at = now() "
+                   "WHERE event_id = '",
+                   done_event, "' OR endpoint_id = '", kept.id,
+                   "' RETURNING id) DELETE FROM delivery_queue WHERE delivery_id IN "
+                   "(SELECT id FROM done)"));
+  Sql(
+      absl::StrCat("UPDATE delivery_queue SET bucket_at = bucket_at - interval '40 days' "
+                   "WHERE event_id = '",
+                   pending_event, "'"));
   for (const char* table : {"events", "deliveries"}) {
     Sql(absl::StrCat("UPDATE ", table,
                      " SET created_at = created_at - interval '40 days',"
