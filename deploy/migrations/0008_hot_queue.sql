@@ -78,8 +78,10 @@ INSERT INTO endpoint_meters (endpoint_id)
 SELECT id FROM endpoints WHERE rate_limit_per_second > 0 AND deleted_at IS NULL;
 
 -- Releases due metered rows while their endpoints have tokens. A bucket
--- holds a tenth of a second's worth (at least one request), so over any
--- window the endpoint gets at most its limit plus that. Each endpoint's
+-- holds a tenth of a second's worth plus one request (the passes come
+-- every 50 ms or so from each replica: a fraction that arrives between two
+-- passes is kept, not cut off at a full bucket), so over any window the
+-- endpoint gets at most its limit plus that. Each endpoint's
 -- bucket is taken by one caller at a time (SKIP LOCKED: replicas never
 -- wait for each other here). Returns how many rows it released.
 CREATE FUNCTION argus_release_metered() RETURNS bigint
@@ -91,7 +93,7 @@ DECLARE
 BEGIN
   FOR m IN
     SELECT em.endpoint_id, ep.rate_limit_per_second AS rate,
-           least(greatest(1, ep.rate_limit_per_second / 10.0),
+           least(greatest(1, ep.rate_limit_per_second / 10.0) + 1,
                  em.tokens + ep.rate_limit_per_second *
                              extract(epoch from clock_timestamp() - em.refilled_at)) AS tokens
     FROM endpoint_meters em JOIN endpoints ep ON ep.id = em.endpoint_id

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <iostream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -130,6 +132,75 @@ TEST_F(DelivererScalingTest, HungEndpointDoesNotHoldUpAHealthyOne) {
   std::cout << "healthy endpoint: " << ids.size() << " deliveries in " << absl::FormatDuration(took)
             << " while the other endpoint hung\n";
   hung_receiver.ReleaseHangs();
+}
+
+void SetRateLimit(testing::Suite& suite, const std::string& endpoint_id, int per_second) {
+  v1::UpdateEndpointRequest update;
+  update.mutable_endpoint()->set_id(endpoint_id);
+  update.mutable_endpoint()->set_rate_limit_per_second(per_second);
+  update.mutable_update_mask()->add_paths("rate_limit_per_second");
+  v1::Endpoint updated;
+  grpc::Status s = suite.registry().UpdateEndpoint(
+      ServiceHarness::Context(suite.admin_token()).get(), update, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+}
+
+// rate_limit_per_second is the endpoint's, not each replica's: the tokens
+// are kept in PostgreSQL and taken before a delivery can be claimed.
+TEST_F(DelivererScalingTest, ARateLimitHoldsForTheEndpointAcrossThreeReplicas) {
+  StartSuite(/*deliverers=*/3);
+  auto ep = CreateEndpoint(receiver_.Url("/limited"), {"user.*"});
+  SetRateLimit(*suite_, ep.id, 10);
+  PublishMany(*suite_, 150);
+  // 120 arrivals take 12 s at 10/s: the first 10 s are all in.
+  ASSERT_TRUE(receiver_.WaitFor("/limited", 120, absl::Seconds(60))) << suite_->AllLogs();
+  std::vector<absl::Time> at;
+  for (const auto& r : receiver_.Received("/limited")) at.push_back(r.at);
+  std::sort(at.begin(), at.end());
+  size_t in_10s =
+      std::lower_bound(at.begin(), at.end(), at.front() + absl::Seconds(10)) - at.begin();
+  // 10 s at 10/s, the bucket (two requests), and a little for the spread
+  // of request latencies. Per replica, it would be up to 300.
+  EXPECT_LE(in_10s, 104u);
+  std::cout << "rate-limited endpoint (10/s, 3 replicas): " << in_10s << " requests in 10 s\n";
+}
+
+// A paused endpoint's backlog is outside the claims (the delivery after it
+// in due order, to another endpoint, goes first) and on resume it is sent
+// oldest first.
+TEST_F(DelivererScalingTest, APausedEndpointsBacklogResumesInOrderOfDueTime) {
+  StartSuite(/*deliverers=*/0, {"--per_endpoint_in_flight", "1"});
+  auto paused = CreateEndpoint(receiver_.Url("/paused"), {"user.login"});
+  CreateEndpoint(receiver_.Url("/other"), {"user.*"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(Publish("user.login", absl::StrCat(R"({"n":)", i, "}")));
+  v1::PauseEndpointRequest pause;
+  pause.set_id(paused.id);
+  v1::Endpoint e;
+  ASSERT_TRUE(suite_->registry()
+                  .PauseEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), pause, &e)
+                  .ok());
+  Publish("user.logout");
+  suite_->StartDeliverer();
+  ASSERT_TRUE(receiver_.WaitFor("/other", 21, absl::Seconds(30))) << suite_->AllLogs();
+  EXPECT_EQ(receiver_.Count("/paused"), 0u);
+  EXPECT_EQ(Sql(absl::StrCat("SELECT string_agg(DISTINCT hold::text || ':' || "
+                             "(lease_owner IS NULL)::text, ',') FROM delivery_queue "
+                             "WHERE endpoint_id = '",
+                             paused.id, "'")),
+            "1:true");
+
+  v1::ResumeEndpointRequest resume;
+  resume.set_id(paused.id);
+  ASSERT_TRUE(suite_->registry()
+                  .ResumeEndpoint(ServiceHarness::Context(suite_->admin_token()).get(), resume, &e)
+                  .ok());
+  ASSERT_TRUE(receiver_.WaitFor("/paused", ids.size(), absl::Seconds(30)));
+  std::vector<std::string> order;
+  for (const auto& r : receiver_.Received("/paused"))
+    order.push_back(r.headers.at("argus-delivery"));
+  EXPECT_EQ(order, ids);
 }
 
 }  // namespace
