@@ -4,7 +4,6 @@
 #include <pqxx/pqxx>
 #include <set>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -291,40 +290,37 @@ absl::StatusOr<std::vector<ClaimedDelivery>> DeliveryStore::Claim(
   });
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::vector<ClaimedDelivery>{};
+  absl::Status refreshed = absl::OkStatus();
   if (rows->front().config_version > endpoints_.version()) {
-    absl::Status refreshed = pool_->Read("refresh_endpoints", [&](pqxx::read_transaction& tx) {
+    refreshed = pool_->Read("refresh_endpoints", [&](pqxx::read_transaction& tx) {
       endpoints_.Refresh(tx);
       return absl::OkStatus();
     });
-    if (!refreshed.ok()) {
-      std::vector<std::string> ids;
-      for (const Row& r : *rows) ids.push_back(r.d.delivery_id);
-      (void)Release(replica, ids);  // or their leases expire
-      return refreshed;
-    }
   }
-  // What the cache knows to be paused, disabled or deleted goes back with
-  // its endpoint's hold (a delivery written while its endpoint was being
-  // paused can still have been queued ready).
+  // Without a current cache nothing goes out; what the cache knows to be
+  // paused, disabled or deleted goes back with its endpoint's hold (a
+  // delivery written while its endpoint was being paused can still have
+  // been queued ready).
   std::vector<ClaimedDelivery> out;
-  std::vector<std::string> held;
+  std::vector<std::string> given_back;
   for (Row& r : *rows) {
-    r.d.endpoint = endpoints_.Find(r.d.endpoint_id);
+    if (refreshed.ok()) r.d.endpoint = endpoints_.Find(r.d.endpoint_id);
     if (r.d.endpoint == nullptr || !r.d.endpoint->enabled) {
-      held.push_back(r.d.delivery_id);
+      given_back.push_back(r.d.delivery_id);
       continue;
     }
     r.d.event.org = r.d.endpoint->org_slug;
     out.push_back(std::move(r.d));
   }
-  if (!held.empty()) {
-    LogInfo("claimed deliveries of endpoints not enabled given back",
-            {{"count", absl::StrCat(held.size())}});
-    if (absl::Status s = Release(replica, held); !s.ok()) {
+  if (!given_back.empty()) {
+    LogInfo("claimed deliveries given back unsent (endpoint not enabled, or its config unread)",
+            {{"count", absl::StrCat(given_back.size())}});
+    if (absl::Status s = Release(replica, given_back); !s.ok()) {
       LogWarning("giving back deliveries failed; their leases will expire",
                  {{"error", std::string(s.message())}});
     }
   }
+  if (!refreshed.ok()) return refreshed;
   return out;
 }
 

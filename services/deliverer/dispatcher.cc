@@ -236,7 +236,7 @@ AttemptRecord Dispatcher::Decide(FinishedRequest f) {
 
 void Dispatcher::Periodic(absl::Time now) {
   if (now >= next_meter_) {
-    // A tenth of a second: what a rate-limited endpoint's bucket holds.
+    // Twice per bucket: a bucket holds a tenth of a second's worth (and one).
     next_meter_ = now + absl::Milliseconds(50);
     absl::StatusOr<int64_t> released = queue_->ReleaseMetered();
     if (!released.ok()) {
