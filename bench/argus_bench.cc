@@ -21,9 +21,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/scenarios.h"
+#include "bench/statement_profile.h"
 #include "tests/support/test_database.h"
 
-ABSL_FLAG(std::string, scenario, "", "throughput | latency | ingest | hang | soak");
+ABSL_FLAG(std::string, scenario, "",
+          "throughput | latency | ingest | hang | soak | neighbour | ceiling");
 ABSL_FLAG(int, repeat, 3, "runs; the result holds every run and the medians");
 ABSL_FLAG(std::string, out, "", "result file (JSON); empty = stdout only");
 ABSL_FLAG(std::string, git_commit, "", "recorded in the result");
@@ -39,6 +41,12 @@ ABSL_FLAG(absl::Duration, request_timeout, absl::Seconds(5), "deliverers' reques
 ABSL_FLAG(absl::Duration, sample_every, absl::Seconds(10), "soak sampling interval");
 ABSL_FLAG(int, history_days, 30, "past days given (empty) partitions, as under 30-day retention");
 ABSL_FLAG(std::string, deliverer_flags, "", "extra deliverer flags, comma-separated");
+ABSL_FLAG(bool, tls, false, "receivers speak HTTPS (real TLS, connections reused)");
+ABSL_FLAG(int64_t, noisy_events, 1000000, "the other org's held backlog (neighbour)");
+ABSL_FLAG(bool, with_ceiling, false, "throughput: also measure the ceiling on the same cluster");
+ABSL_FLAG(int, ceiling_clients, 4, "pgbench clients (ceiling)");
+ABSL_FLAG(int, ceiling_batch, 100, "deliveries per claim (ceiling)");
+ABSL_FLAG(absl::Duration, ceiling_time, absl::Seconds(10), "pgbench run time (ceiling)");
 
 namespace argus::bench {
 namespace {
@@ -79,47 +87,6 @@ Json PostgresSettings() {
   return out;
 }
 
-// Where PostgreSQL spent its time during a run, when pg_stat_statements is
-// loaded (bench/run loads it): the top statements by total execution time.
-class StatementProfile {
- public:
-  StatementProfile() : c_(testing::AdminDatabaseUrl()) {
-    pqxx::nontransaction tx(c_);
-    available_ = tx.exec1(
-                       "SELECT count(*) FROM pg_available_extensions "
-                       "WHERE name = 'pg_stat_statements'")[0]
-                         .as<int>() > 0 &&
-                 tx.exec1("SHOW shared_preload_libraries")[0].as<std::string>().find(
-                     "pg_stat_statements") != std::string::npos;
-    if (available_) tx.exec0("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-  }
-
-  void Reset() {
-    if (available_) pqxx::nontransaction(c_).exec("SELECT pg_stat_statements_reset()");
-  }
-
-  std::vector<std::string> Top(int n) {
-    std::vector<std::string> out;
-    if (!available_) return out;
-    pqxx::nontransaction tx(c_);
-    for (const auto& row : tx.exec_params(
-             "SELECT round(total_exec_time)::bigint, calls, rows, "
-             "round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1), "
-             "left(regexp_replace(query, '\\s+', ' ', 'g'), 120) "
-             "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1",
-             n)) {
-      out.push_back(absl::StrCat("pg ", row[3].as<std::string>(), "% ", row[0].as<std::string>(),
-                                 " ms, ", row[1].as<std::string>(), " calls, ",
-                                 row[2].as<std::string>(), " rows: ", row[4].as<std::string>()));
-    }
-    return out;
-  }
-
- private:
-  pqxx::connection c_;
-  bool available_ = false;
-};
-
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
@@ -133,11 +100,14 @@ int Main(int argc, char** argv) {
       {"latency", Latency},
       {"ingest", Ingest},
       {"hang", Hang},
-      {"soak", Soak}};
+      {"soak", Soak},
+      {"neighbour", Neighbour},
+      {"ceiling", Ceiling}};
   auto scenario = scenarios.find(absl::GetFlag(FLAGS_scenario));
   if (scenario == scenarios.end() || rest.size() > 1) {
     std::fprintf(stderr,
-                 "usage: argus-bench --scenario=throughput|latency|ingest|hang|soak [flags]\n");
+                 "usage: argus-bench "
+                 "--scenario=throughput|latency|ingest|hang|soak|neighbour|ceiling [flags]\n");
     return 2;
   }
   ScenarioOptions o;
@@ -152,16 +122,24 @@ int Main(int argc, char** argv) {
   o.request_timeout = absl::GetFlag(FLAGS_request_timeout);
   o.sample_every = absl::GetFlag(FLAGS_sample_every);
   o.history_days = absl::GetFlag(FLAGS_history_days);
+  o.tls = absl::GetFlag(FLAGS_tls);
+  o.noisy_events = absl::GetFlag(FLAGS_noisy_events);
+  o.with_ceiling = absl::GetFlag(FLAGS_with_ceiling);
+  o.ceiling_clients = absl::GetFlag(FLAGS_ceiling_clients);
+  o.ceiling_batch = absl::GetFlag(FLAGS_ceiling_batch);
+  o.ceiling_time = absl::GetFlag(FLAGS_ceiling_time);
   for (absl::string_view f :
        absl::StrSplit(absl::GetFlag(FLAGS_deliverer_flags), ',', absl::SkipEmpty())) {
     o.deliverer_flags.emplace_back(f);
   }
   if (o.endpoints < 1 || o.fanout < 1 || o.fanout > o.endpoints || o.deliverers < 1 ||
-      o.events < 1 || o.rate <= 0 ||
+      o.events < 1 || o.rate <= 0 || o.noisy_events < 1 || o.ceiling_clients < 1 ||
+      o.ceiling_batch < 1 ||
       (scenario->first == "hang" && (o.hanging < 0 || o.hanging >= o.endpoints))) {
     std::fprintf(stderr,
                  "argus-bench: need 1 <= fanout <= endpoints, 0 <= hanging < endpoints (hang), "
-                 "deliverers >= 1, events >= 1, rate > 0\n");
+                 "deliverers >= 1, events >= 1, rate > 0, noisy_events >= 1, ceiling_clients >= 1, "
+                 "ceiling_batch >= 1\n");
     return 2;
   }
 

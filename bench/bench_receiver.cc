@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -20,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "tests/support/https_receiver.h"
 
 namespace argus::bench {
 namespace {
@@ -46,11 +49,21 @@ int64_t PublishedNs(absl::string_view body) {
 
 struct BenchReceiver::Connection {
   int fd;
+  SSL* ssl = nullptr;  // HTTPS: the session over fd
   std::string in;
   bool hung = false;  // a /hang request: answer nothing more
 };
 
-BenchReceiver::BenchReceiver() {
+BenchReceiver::BenchReceiver(const testing::TestCa* tls) {
+  if (tls != nullptr) {
+    tls_ = SSL_CTX_new(TLS_server_method());
+    if (tls_ == nullptr ||
+        SSL_CTX_use_certificate_chain_file(tls_, tls->server_cert().c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(tls_, tls->server_key().c_str(), SSL_FILETYPE_PEM) != 1) {
+      ERR_print_errors_fp(stderr);
+      Fail("bench receiver: TLS certificate");
+    }
+  }
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -78,6 +91,7 @@ BenchReceiver::~BenchReceiver() {
   close(wake_fd_);
   close(epoll_fd_);
   close(listen_fd_);
+  SSL_CTX_free(tls_);
 }
 
 void BenchReceiver::Loop() {
@@ -91,7 +105,7 @@ void BenchReceiver::Loop() {
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
       if (fd == wake_fd_) {
-        for (auto& [cfd, c] : connections) close(cfd);
+        for (auto& [cfd, c] : connections) Close(c);
         return;
       }
       if (fd == listen_fd_) {
@@ -102,24 +116,20 @@ void BenchReceiver::Loop() {
           setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
           epoll_event ev{.events = EPOLLIN, .data = {.fd = cfd}};
           epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, cfd, &ev);
-          connections.emplace(cfd, Connection{.fd = cfd});
+          Connection& c = connections.emplace(cfd, Connection{.fd = cfd}).first->second;
+          if (tls_ != nullptr) {
+            c.ssl = SSL_new(tls_);
+            SSL_set_fd(c.ssl, cfd);
+            SSL_set_accept_state(c.ssl);  // the first read does the handshake
+          }
         }
         continue;
       }
       Connection& c = connections.at(fd);
-      bool open = true;
-      for (;;) {
-        ssize_t got = read(fd, buf, sizeof(buf));
-        if (got > 0) {
-          c.in.append(buf, static_cast<size_t>(got));
-          continue;
-        }
-        if (got == 0 || (errno != EAGAIN && errno != EINTR)) open = false;
-        break;
-      }
+      bool open = ReadAvailable(c, buf, sizeof(buf));
       if (open && !c.hung) open = Serve(c);
       if (!open || c.in.size() > kMaxRequestBytes) {
-        close(fd);
+        Close(c);
         connections.erase(fd);
       }
     }
@@ -171,9 +181,47 @@ bool BenchReceiver::Serve(Connection& c) {
     used += total;
   }
   c.in.erase(0, used);
-  // Small answers to a client waiting for them: one write does it (a full
-  // socket buffer here means the client stopped reading: drop it).
-  return out.empty() || write(c.fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
+  return out.empty() || WriteAll(c, out);
+}
+
+bool BenchReceiver::ReadAvailable(Connection& c, char* buf, size_t size) {
+  for (;;) {
+    if (c.ssl != nullptr) {
+      int got = SSL_read(c.ssl, buf, static_cast<int>(size));
+      if (got > 0) {
+        c.in.append(buf, static_cast<size_t>(got));
+        continue;
+      }
+      // A handshake step that wants to write finds room on loopback; both
+      // wait for the peer's next bytes.
+      int error = SSL_get_error(c.ssl, got);
+      ERR_clear_error();
+      return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE;
+    }
+    ssize_t got = read(c.fd, buf, size);
+    if (got > 0) {
+      c.in.append(buf, static_cast<size_t>(got));
+      continue;
+    }
+    return got < 0 && (errno == EAGAIN || errno == EINTR);
+  }
+}
+
+// Small answers to a client waiting for them: one write does it (a full
+// socket buffer here means the client stopped reading: drop it).
+bool BenchReceiver::WriteAll(Connection& c, const std::string& out) {
+  if (c.ssl != nullptr) {
+    bool ok =
+        SSL_write(c.ssl, out.data(), static_cast<int>(out.size())) == static_cast<int>(out.size());
+    ERR_clear_error();
+    return ok;
+  }
+  return write(c.fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
+}
+
+void BenchReceiver::Close(Connection& c) {
+  SSL_free(c.ssl);
+  close(c.fd);
 }
 
 void BenchReceiver::Record(const std::string& webhook_id, const char* body, size_t length) {
@@ -189,7 +237,7 @@ void BenchReceiver::Record(const std::string& webhook_id, const char* body, size
 }
 
 std::string BenchReceiver::Url(const std::string& path) const {
-  return absl::StrCat("http://127.0.0.1:", port_, path);
+  return absl::StrCat(tls_ != nullptr ? "https" : "http", "://127.0.0.1:", port_, path);
 }
 
 BenchReceiver::Snapshot BenchReceiver::Counts() const {

@@ -12,16 +12,24 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace argus::testing {
+class TestCa;
+}
+
 namespace argus::bench {
 
-// A fast plain-HTTP/1.1 receiver on 127.0.0.1 that records each arrival:
-// one thread, epoll, keep-alive, Content-Length bodies (what the deliverer
-// sends). Paths say how to answer: /ok/… 200, /fail/… 500, /hang/… never
-// (the connection stays open until the sender's timeout closes it). End-to-end latency comes from
-// the "bench_t" field (Unix nanoseconds at Publish) the load generator puts in each event's data.
+// A fast HTTP/1.1 receiver on 127.0.0.1 that records each arrival: one
+// thread, epoll, keep-alive, Content-Length bodies (what the deliverer
+// sends); plain, or HTTPS with the server certificate of `tls` (real TLS,
+// one handshake per connection, the connection reused). Paths say how to answer: /ok/… 200, /fail/…
+// 500, /hang/… never (the connection stays open until the sender's timeout closes it). End-to-end
+// latency comes from the "bench_t" field (Unix nanoseconds at Publish) the load generator puts in
+// each event's data.
 class BenchReceiver {
  public:
-  BenchReceiver();
+  explicit BenchReceiver(const testing::TestCa* tls = nullptr);
   ~BenchReceiver();
 
   int port() const { return port_; }
@@ -54,12 +62,17 @@ class BenchReceiver {
   // Handles the complete requests at the front of `c`'s buffer; false when
   // the connection is to be closed.
   bool Serve(Connection& c);
+  // Appends what `c` has to read to c.in; false when it closed or failed.
+  bool ReadAvailable(Connection& c, char* buf, size_t size);
+  bool WriteAll(Connection& c, const std::string& out);
+  void Close(Connection& c);
   void Record(const std::string& webhook_id, const char* body, size_t length);
 
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: stop
   int port_ = 0;
+  SSL_CTX* tls_ = nullptr;
   std::thread thread_;
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;

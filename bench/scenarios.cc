@@ -1,10 +1,12 @@
 #include "bench/scenarios.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -14,6 +16,9 @@
 #include "absl/time/clock.h"
 #include "bench/bench_receiver.h"
 #include "bench/load_generator.h"
+#include "bench/statement_profile.h"
+#include "tests/support/https_receiver.h"
+#include "tests/support/process.h"
 #include "tests/support/suite.h"
 #include "tests/support/test_database.h"
 
@@ -21,6 +26,7 @@ namespace argus::bench {
 namespace {
 
 using ::argus::testing::Suite;
+using ::argus::testing::TestCa;
 using ::argus::testing::TestDatabase;
 namespace v1 = ::argus::webhooks::v1;
 
@@ -61,16 +67,22 @@ double ProcStatusKiB(pid_t pid, const std::string& field) {
   return 0;
 }
 
+// The marker of the deliverer's claim statement in pg_stat_statements.
+constexpr char kClaimMarker[] = "unrecorded_claims = q.unrecorded_claims +";
+
 // The services on a fresh database, `endpoints` endpoints on the bench
 // receiver (the first `hanging` of them hang), subscribed in groups of
 // `fanout` to projects g0, g1, ….
 class System {
  public:
-  System(const ScenarioOptions& o, int hanging) : options_(o) {
+  System(const ScenarioOptions& o, int hanging)
+      : options_(o), ca_(o.tls ? std::make_unique<TestCa>() : nullptr), receiver_(ca_.get()) {
     Suite::Options so;
     so.registry_flags = {"--allow_insecure_targets"};
     so.deliverer_flags = {"--allow_insecure_targets", "--request_timeout",
                           absl::FormatDuration(o.request_timeout)};
+    if (ca_ != nullptr)
+      so.deliverer_flags.insert(so.deliverer_flags.end(), {"--ca_bundle", ca_->ca_cert()});
     so.deliverer_flags.insert(so.deliverer_flags.end(), o.deliverer_flags.begin(),
                               o.deliverer_flags.end());
     so.deliverers = 0;
@@ -82,25 +94,33 @@ class System {
     }
     groups_ = (o.endpoints + o.fanout - 1) / o.fanout;
     for (int i = 0; i < o.endpoints; ++i) {
-      grpc::ClientContext ctx;
-      ctx.AddMetadata("authorization", "Bearer " + suite_->admin_token());
       v1::CreateEndpointRequest req;
       req.set_label(absl::StrCat("bench ", i));
       req.set_url(receiver_.Url(absl::StrCat(i < hanging ? "/hang/" : "/ok/", i)));
       req.add_event_types("user.login");
       req.set_project(absl::StrCat("g", i / o.fanout));
-      v1::CreateEndpointResponse res;
-      grpc::Status s = suite_->registry().CreateEndpoint(&ctx, req, &res);
-      if (!s.ok()) Die(absl::StrCat("CreateEndpoint: ", s.error_message()));
+      CreateEndpoint(suite_->admin_token(), req);
     }
   }
 
   int groups() const { return groups_; }
   BenchReceiver& receiver() { return receiver_; }
+  Suite& suite() { return *suite_; }
+  const TestCa* ca() const { return ca_.get(); }
+  StatementProfile& statements() { return statements_; }
 
+  void CreateEndpoint(const std::string& admin_token, const v1::CreateEndpointRequest& req) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + admin_token);
+    v1::CreateEndpointResponse res;
+    grpc::Status s = suite_->registry().CreateEndpoint(&ctx, req, &res);
+    if (!s.ok()) Die(absl::StrCat("CreateEndpoint: ", s.error_message()));
+  }
+
+  // Publishes as this org, or as the org of l.publish_token when given.
   LoadResult Publish(LoadOptions l) {
     l.ingest_address = suite_->IngestAddress();
-    l.publish_token = suite_->publish_token();
+    if (l.publish_token.empty()) l.publish_token = suite_->publish_token();
     l.groups = groups_;
     l.payload_bytes = options_.payload_bytes;
     LoadResult r = RunLoad(l);
@@ -117,6 +137,14 @@ class System {
   void StartDeliverers(int n) {
     for (int i = 0; i < n; ++i) suite_->StartDeliverer();
     deliverers_ = n;
+  }
+
+  // Stops them cleanly (they drain and exit).
+  void StopDeliverers() {
+    for (int i = 0; i < deliverers_; ++i) suite_->deliverer(i).Signal(SIGTERM);
+    for (int i = 0; i < deliverers_; ++i) {
+      if (!suite_->deliverer(i).Wait(absl::Seconds(30))) Die("a deliverer did not stop");
+    }
   }
 
   // The largest of the deliverers' VmRSS or VmHWM.
@@ -147,10 +175,38 @@ class System {
     return v;
   }
 
+  // The claim's mean execution time since the statements were last reset.
+  void AddClaimMean(Figures& f) {
+    if (std::optional<double> ms = statements_.MeanMs(kClaimMarker)) f["claim_mean_ms"] = *ms;
+  }
+
+  // The ceiling over the open deliveries there are now: pgbench runs only
+  // the statements one delivery needs, as the deliverer batches them (one
+  // claim of `ceiling_batch`, then its attempts and results in one durable
+  // transaction), without HTTP, signing or any service code: adds
+  // ceiling_deliveries_per_s to `r`.
+  void MeasureCeiling(Run& r) {
+    double before = SqlNumber("SELECT count(*) FROM delivery_queue");
+    int seconds = std::max<int64_t>(1, absl::ToInt64Seconds(options_.ceiling_time));
+    testing::CommandResult pgbench = testing::RunCommand(
+        {"/usr/bin/pgbench", "--no-vacuum", "--protocol=prepared", "--client",
+         absl::StrCat(options_.ceiling_clients), "--jobs", absl::StrCat(options_.ceiling_clients),
+         "--time", absl::StrCat(seconds), "--define",
+         absl::StrCat("batch=", options_.ceiling_batch), "--file", ARGUS_BENCH_DIR "/ceiling.sql",
+         db_.url()},
+        {}, absl::Seconds(seconds + 60));
+    if (pgbench.exit_code != 0) Die(absl::StrCat("pgbench failed: ", pgbench.err, pgbench.out));
+    double after = SqlNumber("SELECT count(*) FROM delivery_queue");
+    r.figures["ceiling_deliveries_per_s"] = (before - after) / seconds;
+    if (after == 0) r.notes.push_back("the ceiling's backlog ran out: its rate is a lower bound");
+  }
+
  private:
   const ScenarioOptions& options_;
   TestDatabase db_;
+  std::unique_ptr<TestCa> ca_;
   BenchReceiver receiver_;
+  StatementProfile statements_;
   std::unique_ptr<Suite> suite_;
   int groups_ = 1;
   int deliverers_ = 0;
@@ -171,6 +227,26 @@ void AddPercentiles(Figures& f, const std::string& name, const std::vector<doubl
   f[name + "_p99_ms"] = Percentile(v, 0.99);
 }
 
+// Publishes at `rate` for `duration` with the deliverers running: the
+// publish-to-receive and Publish-call percentiles, and the claim's mean
+// time over the same span.
+Run MeasureLatency(System& s, const ScenarioOptions& o) {
+  s.statements().Reset();
+  absl::Time start = absl::Now();
+  LoadResult load = s.Publish({.rate = o.rate, .concurrency = 512, .duration = o.duration});
+  AwaitDeliveries(s, load.deliveries);
+  // The first seconds warm caches and connections; they are not the steady state.
+  absl::Duration warmup = std::min(absl::Seconds(2), o.duration / 5);
+  Run r;
+  AddPercentiles(r.figures, "publish_to_receive", s.receiver().LatenciesMs(start + warmup));
+  AddPercentiles(r.figures, "publish_call", load.call_ms);
+  r.figures["events_per_s"] =
+      static_cast<double>(load.accepted) / absl::ToDoubleSeconds(load.elapsed);
+  s.AddClaimMean(r.figures);
+  r.notes = s.Problems(10);
+  return r;
+}
+
 }  // namespace
 
 Run Throughput(const ScenarioOptions& o) {
@@ -188,23 +264,54 @@ Run Throughput(const ScenarioOptions& o) {
   r.figures["duplicates"] = static_cast<double>(s.receiver().Counts().duplicates);
   r.figures["deliverer_peak_rss_kib"] = s.DelivererKiB("VmHWM");
   r.notes = s.Problems(10);
+  if (o.with_ceiling) {
+    // The same cluster, partitions and backlog size, a moment later.
+    s.StopDeliverers();
+    s.Preload(o.events);
+    s.MeasureCeiling(r);
+    r.figures["share_of_ceiling"] =
+        r.figures["deliveries_per_s"] / r.figures["ceiling_deliveries_per_s"];
+  }
   return r;
 }
 
 Run Latency(const ScenarioOptions& o) {
   System s(o, 0);
   s.StartDeliverers(o.deliverers);
-  absl::Time start = absl::Now();
-  LoadResult load = s.Publish({.rate = o.rate, .concurrency = 512, .duration = o.duration});
-  AwaitDeliveries(s, load.deliveries);
-  // The first seconds warm caches and connections; they are not the steady state.
-  absl::Duration warmup = std::min(absl::Seconds(2), o.duration / 5);
-  Run r;
-  AddPercentiles(r.figures, "publish_to_receive", s.receiver().LatenciesMs(start + warmup));
-  AddPercentiles(r.figures, "publish_call", load.call_ms);
-  r.figures["events_per_s"] =
-      static_cast<double>(load.accepted) / absl::ToDoubleSeconds(load.elapsed);
+  Run r = MeasureLatency(s, o);
   r.figures["duplicates"] = static_cast<double>(s.receiver().Counts().duplicates);
+  return r;
+}
+
+Run Neighbour(const ScenarioOptions& o) {
+  System s(o, 0);
+  BenchReceiver noisy_receiver(s.ca());
+  {
+    v1::CreateEndpointRequest req;
+    req.set_label("noisy neighbour");
+    req.set_url(noisy_receiver.Url("/ok/noisy"));
+    req.add_event_types("user.login");
+    req.set_rate_limit_per_second(1);
+    s.CreateEndpoint(s.suite().MintToken("noisy", "admin"), req);
+  }
+  LoadResult backlog = s.Publish({.publish_token = s.suite().MintToken("noisy", "publish"),
+                                  .batch_size = 500,
+                                  .concurrency = 4,
+                                  .duration = absl::Hours(1),
+                                  .max_events = o.noisy_events});
+  s.StartDeliverers(o.deliverers);
+  Run r = MeasureLatency(s, o);
+  r.figures["noisy_backlog"] = static_cast<double>(backlog.deliveries);
+  r.figures["noisy_received"] = static_cast<double>(noisy_receiver.Counts().ok);
+  r.figures["deliverer_peak_rss_kib"] = s.DelivererKiB("VmHWM");
+  return r;
+}
+
+Run Ceiling(const ScenarioOptions& o) {
+  System s(o, 0);
+  s.Preload(o.events);
+  Run r;
+  s.MeasureCeiling(r);
   return r;
 }
 
@@ -257,9 +364,7 @@ Run Soak(const ScenarioOptions& o) {
   };
   for (absl::Time at = start + o.sample_every; at <= start + o.duration; at += o.sample_every) {
     absl::SleepFor(at - absl::Now());
-    double depth = s.SqlNumber(
-        "SELECT (SELECT count(*) FROM deliveries WHERE state = 1) + "
-        "(SELECT count(*) FROM deliveries WHERE state = 2)");
+    double depth = s.SqlNumber("SELECT count(*) FROM delivery_queue");
     double dead = s.SqlNumber(
         "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables "
         "WHERE relname = 'endpoints' "

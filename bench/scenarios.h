@@ -25,6 +25,16 @@ struct ScenarioOptions {
   // retention: every plan sees the partition count production sees.
   int history_days = 30;
   std::vector<std::string> deliverer_flags;
+  // Receivers speak HTTPS (a throwaway CA the deliverers are given).
+  bool tls = false;
+  // (f): the other org's backlog, on an endpoint limited to 1 request/s.
+  int64_t noisy_events = 1000000;
+  // The ceiling: pgbench clients, deliveries per claim, and how long.
+  int ceiling_clients = 4;
+  int ceiling_batch = 100;
+  absl::Duration ceiling_time = absl::Seconds(10);
+  // (a) measures the ceiling on the same cluster after its drain.
+  bool with_ceiling = false;
 };
 
 // Named figures of one run, e.g. {"deliveries_per_s", 5123}. Figures
@@ -37,10 +47,11 @@ struct Run {
 };
 
 // (a) A backlog of `events` drained by `deliverers` replicas: deliveries/s
-// between 5% and 95% of arrivals, and the replicas' peak RSS.
+// between 5% and 95% of arrivals, and the replicas' peak RSS; with
+// `with_ceiling`, also the ceiling's rate and our share of it.
 Run Throughput(const ScenarioOptions& o);
 // (b) Publish at `rate` for `duration` with `deliverers` replicas running:
-// publish-to-receive latency percentiles.
+// publish-to-receive latency percentiles and the claim's mean time.
 Run Latency(const ScenarioOptions& o);
 // (c) PublishBatch (500 per call, closed loop) for `duration`, no
 // deliverers: events and deliveries accepted per second.
@@ -52,6 +63,16 @@ Run Hang(const ScenarioOptions& o);
 // (e) Publish at `rate` for `duration`, sampling queue depth, dead tuples
 // and deliverer RSS every `sample_every`; first/last/max of each.
 Run Soak(const ScenarioOptions& o);
+// (f) Another org holds `noisy_events` due deliveries on an endpoint
+// limited to 1 request/s while this org publishes at `rate` for
+// `duration`: this org's publish-to-receive percentiles and the claim's
+// mean time.
+Run Neighbour(const ScenarioOptions& o);
+// The ceiling: a backlog of `events`, then pgbench runs only the statements
+// one delivery needs (claim, record the attempt, record the result) with
+// `ceiling_clients` clients and claims of `ceiling_batch` for
+// `ceiling_time`: deliveries/s with no HTTP, signing or service code.
+Run Ceiling(const ScenarioOptions& o);
 
 }  // namespace argus::bench
 

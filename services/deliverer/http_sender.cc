@@ -1,6 +1,7 @@
 #include "services/deliverer/http_sender.h"
 
 #include <curl/curl.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -18,14 +19,16 @@
 
 namespace argus {
 
-// What every transfer shares: the policy and the extra CAs.
+// What every transfer shares: the policy and the trusted CAs.
 struct HttpSender::Shared {
   TargetPolicy policy;
-  std::vector<X509*> extra_cas;
+  // The system CAs and --ca_bundle's, parsed once: every new TLS connection
+  // shares this store instead of reading the system bundle again.
+  X509_STORE* trust = nullptr;
   CURLM* multi = nullptr;
 
   ~Shared() {
-    for (X509* cert : extra_cas) X509_free(cert);
+    X509_STORE_free(trust);
     if (multi != nullptr) curl_multi_cleanup(multi);
   }
 };
@@ -86,8 +89,8 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* addr
 
 CURLcode OnSslContext(CURL*, void* ssl_ctx, void* user) {
   auto* shared = static_cast<const HttpSender::Shared*>(user);
-  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
-  for (X509* cert : shared->extra_cas) X509_STORE_add_cert(store, cert);
+  X509_STORE_up_ref(shared->trust);
+  SSL_CTX_set_cert_store(static_cast<SSL_CTX*>(ssl_ctx), shared->trust);
   return CURLE_OK;
 }
 
@@ -127,20 +130,28 @@ absl::Status CheckStoredTarget(const std::string& raw, const TargetPolicy& polic
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<X509*>> LoadCas(const std::string& path) {
-  std::vector<X509*> certs;
-  if (path.empty()) return certs;
-  FILE* f = std::fopen(path.c_str(), "r");
+// The system's CAs and those in `ca_bundle` ("" = none) into `store`.
+absl::Status LoadTrust(const std::string& ca_bundle, X509_STORE* store) {
+  if (X509_STORE_set_default_paths(store) != 1) {
+    return absl::InternalError("cannot load the system's CA certificates");
+  }
+  if (ca_bundle.empty()) return absl::OkStatus();
+  FILE* f = std::fopen(ca_bundle.c_str(), "r");
   if (f == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat("--ca_bundle: cannot read ", path));
+    return absl::FailedPreconditionError(absl::StrCat("--ca_bundle: cannot read ", ca_bundle));
   }
-  while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) certs.push_back(cert);
+  int added = 0;
+  while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) {
+    added += X509_STORE_add_cert(store, cert);
+    X509_free(cert);
+  }
   std::fclose(f);
-  if (certs.empty()) {
+  ERR_clear_error();  // the end of the file reads as an error
+  if (added == 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat("--ca_bundle: no PEM certificates in ", path));
+        absl::StrCat("--ca_bundle: no PEM certificates in ", ca_bundle));
   }
-  return certs;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -150,9 +161,10 @@ absl::StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(Options options) 
   if (kGlobalInit != CURLE_OK) return absl::InternalError("curl_global_init failed");
   auto shared = std::make_unique<Shared>();
   shared->policy = std::move(options.policy);
-  absl::StatusOr<std::vector<X509*>> cas = LoadCas(options.ca_bundle);
-  if (!cas.ok()) return cas.status();
-  shared->extra_cas = *std::move(cas);
+  shared->trust = X509_STORE_new();
+  if (absl::Status loaded = LoadTrust(options.ca_bundle, shared->trust); !loaded.ok()) {
+    return loaded;
+  }
   shared->multi = curl_multi_init();
   curl_multi_setopt(shared->multi, CURLMOPT_MAXCONNECTS, 512L);
   return std::unique_ptr<HttpSender>(new HttpSender(std::move(shared)));
@@ -216,6 +228,9 @@ void HttpSender::Loop() {
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, insecure ? "http,https" : "https");
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    // Trust comes from Shared::trust (OnSslContext), not a file per connection.
+    curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, OnSslContext);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, shared_.get());
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
