@@ -154,7 +154,13 @@ int Main(int argc, char** argv) {
   StatementProfile profile;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_repeat)); ++i) {
     profile.Reset();
-    Run run = scenario->second(o);
+    Run run;
+    try {
+      run = scenario->second(o);
+    } catch (const ScenarioFailed& e) {
+      std::fprintf(stderr, "argus-bench: run %d: %s\n", i + 1, e.what());
+      return 1;
+    }
     for (std::string& line : profile.Top(8)) run.notes.push_back(std::move(line));
     Json figures(run.figures);
     std::fprintf(stderr, "argus-bench: run %d: %s\n", i + 1, figures.dump().c_str());

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -30,10 +29,9 @@ using ::argus::testing::TestCa;
 using ::argus::testing::TestDatabase;
 namespace v1 = ::argus::webhooks::v1;
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "argus-bench: %s\n", message.c_str());
-  std::exit(1);
-}
+// Thrown, not exit(): unwinding stops the run's services and drops its
+// database (exit() would leave them running).
+[[noreturn]] void Die(const std::string& message) { throw ScenarioFailed(message); }
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;

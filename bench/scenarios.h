@@ -2,6 +2,7 @@
 #define ARGUS_BENCH_SCENARIOS_H_
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ struct ScenarioOptions {
 // Named figures of one run, e.g. {"deliveries_per_s", 5123}. Figures
 // ending in "_ms" are latencies, "_kib" sizes.
 using Figures = std::map<std::string, double>;
+
+// A run that cannot be measured (a refused event, a missing delivery): its
+// services are stopped and its database dropped as it unwinds.
+struct ScenarioFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct Run {
   Figures figures;
