@@ -162,6 +162,7 @@ absl::StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(Options options) 
   auto shared = std::make_unique<Shared>();
   shared->policy = std::move(options.policy);
   shared->trust = X509_STORE_new();
+  if (shared->trust == nullptr) return absl::ResourceExhaustedError("cannot allocate a CA store");
   if (absl::Status loaded = LoadTrust(options.ca_bundle, shared->trust); !loaded.ok()) {
     return loaded;
   }
