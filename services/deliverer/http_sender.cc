@@ -37,16 +37,12 @@ struct HttpSender::Transfer {
   HttpRequest request;
   std::function<void(HttpResult)> done;
   const Shared* shared = nullptr;
-  CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
+  // The request's header lines as libcurl's list, pointing into
+  // request.headers (no copies): libcurl only reads the list.
+  std::vector<curl_slist> header_list;
   HttpResult result;
   bool ssrf_blocked = false;
   std::string blocked_reason;
-
-  ~Transfer() {
-    if (headers != nullptr) curl_slist_free_all(headers);
-    if (easy != nullptr) curl_easy_cleanup(easy);
-  }
 };
 
 namespace {
@@ -154,6 +150,14 @@ absl::Status LoadTrust(const std::string& ca_bundle, X509_STORE* store) {
   return absl::OkStatus();
 }
 
+// Finished easy handles are kept for the next transfers (at most this
+// many): a new one is a large allocation, and its fixed options below are
+// set once.
+constexpr size_t kMaxIdleHandles = 1024;
+
+// libcurl adds "Expect: 100-continue" to large POSTs; receivers don't need it.
+char kNoExpect[] = "Expect:";
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(Options options) {
@@ -209,20 +213,10 @@ void HttpSender::Loop() {
   CURLM* multi = shared_->multi;
   const bool insecure = shared_->policy.allow_insecure;
   std::set<CURL*> active;
-  auto start = [&](std::unique_ptr<Transfer> t) {
+  std::vector<CURL*> idle;
+  auto new_handle = [&] {
     CURL* e = curl_easy_init();
-    t->easy = e;
-    for (const std::string& h : t->request.headers)
-      t->headers = curl_slist_append(t->headers, h.c_str());
-    // libcurl adds "Expect: 100-continue" to large POSTs; receivers don't need it.
-    t->headers = curl_slist_append(t->headers, "Expect:");
-    curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
     curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t->request.body.size()));
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(absl::ToInt64Milliseconds(t->request.timeout)));
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
@@ -235,10 +229,32 @@ void HttpSender::Loop() {
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, OnSslContext);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, shared_.get());
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+    return e;
+  };
+  auto start = [&](std::unique_ptr<Transfer> t) {
+    CURL* e = nullptr;
+    if (idle.empty()) {
+      e = new_handle();
+    } else {
+      e = idle.back();
+      idle.pop_back();
+    }
+    std::vector<curl_slist>& list = t->header_list;
+    list.resize(t->request.headers.size() + 1);
+    for (size_t i = 0; i < t->request.headers.size(); ++i) {
+      list[i] = {t->request.headers[i].data(), &list[i + 1]};
+    }
+    list.back() = {kNoExpect, nullptr};
+    curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t->request.body.size()));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list.data());
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(absl::ToInt64Milliseconds(t->request.timeout)));
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     t->result.started = absl::Now();
@@ -264,6 +280,11 @@ void HttpSender::Loop() {
       t->result.error = ErrorOf(code, t->ssrf_blocked);
       t->result.body = t->ssrf_blocked ? t->blocked_reason : curl_easy_strerror(code);
       t->result.retry_after.reset();
+    }
+    if (idle.size() < kMaxIdleHandles) {
+      idle.push_back(e);
+    } else {
+      curl_easy_cleanup(e);
     }
     --in_flight_;
     t->done(std::move(t->result));
@@ -291,6 +312,7 @@ void HttpSender::Loop() {
     incoming_.clear();
   }
   while (!active.empty()) finish(*active.begin(), CURLE_ABORTED_BY_CALLBACK);
+  for (CURL* e : idle) curl_easy_cleanup(e);
 }
 
 }  // namespace argus

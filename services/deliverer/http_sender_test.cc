@@ -1,5 +1,6 @@
-// HttpSender's trust over real TLS on loopback: the one CA store every
-// connection shares holds --ca_bundle's CAs, and nothing else is trusted.
+// HttpSender over real TLS on loopback: the one CA store every connection
+// shares holds --ca_bundle's CAs, and nothing else is trusted; a reused
+// libcurl handle sends only its own request.
 #include "services/deliverer/http_sender.h"
 
 #include <gtest/gtest.h>
@@ -14,11 +15,14 @@ namespace {
 using ::argus::testing::HttpsReceiver;
 using ::argus::testing::TestCa;
 
-HttpResult SendOnce(HttpSender& sender, const std::string& url) {
+HttpResult Send(HttpSender& sender, HttpRequest request) {
   std::promise<HttpResult> answered;
-  sender.Send({.url = url, .body = "{}", .timeout = absl::Seconds(10)},
-              [&](HttpResult r) { answered.set_value(std::move(r)); });
+  sender.Send(std::move(request), [&](HttpResult r) { answered.set_value(std::move(r)); });
   return answered.get_future().get();
+}
+
+HttpResult SendOnce(HttpSender& sender, const std::string& url) {
+  return Send(sender, {.url = url, .body = "{}", .timeout = absl::Seconds(10)});
 }
 
 TEST(HttpSenderTrust, AReceiverSignedByTheCaBundleIsTrustedOnEveryConnection) {
@@ -47,6 +51,32 @@ TEST(HttpSenderTrust, AReceiverSignedByAnotherCaIsRefusedAsTls) {
     EXPECT_EQ(r.status_code, 0);
     EXPECT_EQ(receiver.Count("/x"), 0u);
   }
+}
+
+TEST(HttpSenderReuse, ATransferOnAReusedHandleSendsOnlyItsOwnRequest) {
+  TestCa ca;
+  HttpsReceiver receiver(ca);
+  receiver.Script("/first", {{.status = 500, .headers = {{"Retry-After", "7"}}}});
+  auto sender = HttpSender::Create({.policy = {.allow_insecure = true}, .ca_bundle = ca.ca_cert()});
+  ASSERT_TRUE(sender.ok()) << sender.status();
+  HttpResult first = Send(**sender, {.url = receiver.Url("/first"),
+                                     .headers = {"x-first: 1", "x-shared: first"},
+                                     .body = R"({"n":"a longer first body"})"});
+  EXPECT_EQ(first.status_code, 500);
+  EXPECT_EQ(first.retry_after, "7");
+  // One transfer at a time, so the second takes the first's handle.
+  HttpResult second =
+      Send(**sender,
+           {.url = receiver.Url("/second"), .headers = {"x-shared: second"}, .body = R"({"n":2})"});
+  EXPECT_EQ(second.status_code, 200);
+  EXPECT_EQ(second.retry_after, std::nullopt);
+  EXPECT_EQ(second.body, "ok");
+  std::vector<testing::ReceivedRequest> got = receiver.Received("/second");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body, R"({"n":2})");
+  EXPECT_EQ(got[0].headers["x-shared"], "second");
+  EXPECT_FALSE(got[0].headers.contains("x-first"));
+  EXPECT_FALSE(got[0].headers.contains("expect"));
 }
 
 TEST(HttpSenderTrust, ACaBundleWithoutCertificatesIsRefusedAtStart) {
