@@ -41,8 +41,9 @@ ins AS (
   RETURNING event_id, id, endpoint_id, bucket_at),
 queued AS (
   INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, hold)
-  SELECT i.id, i.bucket_at, i.event_id, i.endpoint_id, argus_endpoint_hold(i.endpoint_id)
-  FROM ins i)
+  SELECT i.id, i.bucket_at, i.event_id, i.endpoint_id,
+         argus_queue_hold(e.state, e.deleted_at, e.rate_limit_per_second)
+  FROM ins i JOIN endpoints e ON e.id = i.endpoint_id)
 SELECT v.version,
        (SELECT coalesce(json_object_agg(event_id, ids), '{}')::text
         FROM (SELECT event_id, json_agg(id::text) AS ids FROM ins GROUP BY event_id) f)
