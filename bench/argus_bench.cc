@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "bench/scenarios.h"
 #include "bench/statement_profile.h"
+#include "common/service_host.h"
 #include "tests/support/test_database.h"
 
 ABSL_FLAG(std::string, scenario, "",
@@ -94,6 +95,7 @@ double Median(std::vector<double> v) {
 }
 
 int Main(int argc, char** argv) {
+  DisableAbslDeadlockDetection();  // as the services do: less of the load generator's CPU
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   const std::map<std::string, std::function<Run(const ScenarioOptions&)>> scenarios = {
       {"throughput", Throughput},

@@ -20,8 +20,11 @@ FROM endpoints WHERE org_id = $1::uuid AND state = 1 /* enabled */ AND deleted_a
 // pair with its queue row (held when its endpoint is rate-limited), in one
 // statement (one snapshot), when the org's endpoints version
 // is $4 or $4 is null. The state check keeps paused or deleted endpoints
-// from getting anything even then. Returns the current version and the
-// delivery ids per event.
+// from getting anything even then. Each pair's endpoint is read by primary
+// key (the LATERAL ... OFFSET 0): prepared, the statement's plan cannot know
+// how few pairs a call has, and a hash join read all the org's endpoints
+// for every publish. Returns the current version and the delivery ids per
+// event.
 constexpr char kWriteEventsName[] = "write_events";
 constexpr char kWriteEvents[] = R"sql(
 WITH v AS MATERIALIZED (SELECT endpoints_version AS version FROM orgs WHERE id = $1::uuid),
@@ -32,18 +35,22 @@ ev AS (
          'epoch'::timestamptz + r.at_us * interval '1 microsecond', r.payload
   FROM json_to_recordset($2::json) AS r(id uuid, project text, type text, at_us bigint,
                                          payload text), ok),
+pairs AS MATERIALIZED (
+  SELECT p.event_id, e.id AS endpoint_id, e.hold
+  FROM ok, json_to_recordset($3::json) AS p(event_id uuid, endpoint_id uuid),
+       LATERAL (SELECT id, argus_queue_hold(state, deleted_at, rate_limit_per_second) AS hold
+                FROM endpoints
+                WHERE id = p.endpoint_id AND org_id = $1::uuid AND state = 1 /* enabled */
+                  AND deleted_at IS NULL
+                OFFSET 0) e),
 ins AS (
   INSERT INTO deliveries (event_id, endpoint_id, org_id)
-  SELECT p.event_id, e.id, e.org_id
-  FROM json_to_recordset($3::json) AS p(event_id uuid, endpoint_id uuid)
-  JOIN endpoints e ON e.id = p.endpoint_id, ok
-  WHERE e.org_id = $1::uuid AND e.state = 1 /* enabled */ AND e.deleted_at IS NULL
+  SELECT event_id, endpoint_id, $1::uuid FROM pairs
   RETURNING event_id, id, endpoint_id, bucket_at),
 queued AS (
   INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, hold)
-  SELECT i.id, i.bucket_at, i.event_id, i.endpoint_id,
-         argus_queue_hold(e.state, e.deleted_at, e.rate_limit_per_second)
-  FROM ins i JOIN endpoints e ON e.id = i.endpoint_id)
+  SELECT i.id, i.bucket_at, i.event_id, i.endpoint_id, p.hold
+  FROM ins i JOIN pairs p ON p.event_id = i.event_id AND p.endpoint_id = i.endpoint_id)
 SELECT v.version,
        (SELECT coalesce(json_object_agg(event_id, ids), '{}')::text
         FROM (SELECT event_id, json_agg(id::text) AS ids FROM ins GROUP BY event_id) f)

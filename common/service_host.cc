@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/crash_log.h"
 #include "common/flags.h"
@@ -157,8 +158,13 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* /*file*/, int /*l
 
 }  // namespace
 
+void DisableAbslDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 int ServiceMain(int argc, char** argv, const char* name, const char* usage,
                 const std::function<absl::Status()>& run) {
+  DisableAbslDeadlockDetection();
   BlockTerminationSignals();
   SetLogService(name);
   InstallCrashLogger(name);

@@ -89,6 +89,10 @@ TEST_F(RetentionE2eTest, ExpiredWeeksAreDroppedAndPendingDeliveriesCarriedForwar
                              " WHERE event_id = '",
                              pending_event, "'")),
             "1,3");
+  // Its queue row (the only one) moved with it, to the delivery's new partition key.
+  EXPECT_EQ(Sql("SELECT count(*) FILTER (WHERE q.bucket_at = d.bucket_at) || '/' || count(*) "
+                "FROM delivery_queue q LEFT JOIN deliveries d ON d.id = q.delivery_id"),
+            "1/1");
   EXPECT_TRUE(absl::StrContains(suite_->AllLogs(), "carried_forward=1")) << suite_->AllLogs();
 
   v1::ResumeEndpointRequest resume;
