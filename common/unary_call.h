@@ -4,6 +4,7 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -14,15 +15,18 @@
 
 namespace argus {
 
-// Runs `handler` (returning absl::Status, filling the response it captured)
-// on `pool` and finishes the RPC with its status. The callback thread returns
-// at once. A full pool answers RESOURCE_EXHAUSTED.
+// Answers an RPC with an absl::Status, once, from any thread.
+using FinishFn = std::function<void(absl::Status)>;
+
+// Runs `handler(finish)` on `pool`; the RPC ends when the handler (or
+// whatever it hands `finish` to) calls `finish`, exactly once. The callback
+// thread returns at once. A full pool answers RESOURCE_EXHAUSTED.
 template <typename Handler>
-grpc::ServerUnaryReactor* RunOnWorker(grpc::CallbackServerContext* context, WorkerPool& pool,
-                                      Handler handler) {
+grpc::ServerUnaryReactor* RunOnWorkerAnswering(grpc::CallbackServerContext* context,
+                                               WorkerPool& pool, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   bool queued = pool.Submit([reactor, handler = std::move(handler)]() mutable {
-    reactor->Finish(ToGrpcStatus(handler()));
+    handler([reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
   });
   if (!queued) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));
@@ -35,16 +39,16 @@ grpc::ServerUnaryReactor* RunOnWorker(grpc::CallbackServerContext* context, Work
 // INVALID_ARGUMENT naming the field.
 absl::Status CheckRequestText(const google::protobuf::Message& request);
 
-// RunOnWorker for a call that needs a token with `scope`: a request with
-// invalid text, or whose token can be refused without a database look-up
-// (Authenticator::PreCheck), is answered on the callback thread and never
-// queued, so a flood of bad or missing tokens holds neither workers nor
-// queued request memory.
+// RunOnWorkerAnswering for a call that needs a token with `scope`: a request
+// with invalid text, or whose token can be refused without a database
+// look-up (Authenticator::PreCheck), is answered on the callback thread and
+// never queued, so a flood of bad or missing tokens holds neither workers
+// nor queued request memory.
 template <typename Handler>
-grpc::ServerUnaryReactor* RunAuthorizedOnWorker(grpc::CallbackServerContext* context,
-                                                const google::protobuf::Message& request,
-                                                WorkerPool& pool, Authenticator& auth,
-                                                absl::string_view scope, Handler handler) {
+grpc::ServerUnaryReactor* RunAuthorizedOnWorkerAnswering(grpc::CallbackServerContext* context,
+                                                         const google::protobuf::Message& request,
+                                                         WorkerPool& pool, Authenticator& auth,
+                                                         absl::string_view scope, Handler handler) {
   absl::Status refused = CheckRequestText(request);
   if (refused.ok()) refused = auth.PreCheck(*context, scope);
   if (!refused.ok()) {
@@ -52,7 +56,19 @@ grpc::ServerUnaryReactor* RunAuthorizedOnWorker(grpc::CallbackServerContext* con
     reactor->Finish(ToGrpcStatus(refused));
     return reactor;
   }
-  return RunOnWorker(context, pool, std::move(handler));
+  return RunOnWorkerAnswering(context, pool, std::move(handler));
+}
+
+// As RunAuthorizedOnWorkerAnswering, for a handler that returns its
+// absl::Status (filling the response it captured).
+template <typename Handler>
+grpc::ServerUnaryReactor* RunAuthorizedOnWorker(grpc::CallbackServerContext* context,
+                                                const google::protobuf::Message& request,
+                                                WorkerPool& pool, Authenticator& auth,
+                                                absl::string_view scope, Handler handler) {
+  return RunAuthorizedOnWorkerAnswering(
+      context, request, pool, auth, scope,
+      [handler = std::move(handler)](const FinishFn& finish) mutable { finish(handler()); });
 }
 
 }  // namespace argus

@@ -17,7 +17,12 @@ EventIngestService::EventIngestService(EventStore* store, Authenticator* auth, W
       workers_(workers),
       metrics_(metrics),
       max_payload_bytes_(max_payload_bytes),
-      captures_(captures) {}
+      captures_(captures),
+      combiner_(
+          [store](const std::string& org_id, const std::vector<NewEvent>& events) {
+            return store->Publish(org_id, events);
+          },
+          kMaxBatchSize) {}
 
 absl::StatusOr<bool> EventIngestService::IsKnownType(absl::string_view type) {
   MutexLock lock(&catalog_mu_);
@@ -31,13 +36,13 @@ absl::StatusOr<bool> EventIngestService::IsKnownType(absl::string_view type) {
   return catalog_.find(type) != catalog_.end();
 }
 
-absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& context,
-                                        const std::vector<const v1::PublishRequest*>& requests,
-                                        bool batch, std::vector<v1::PublishResponse*> responses) {
+void EventIngestService::Handle(const grpc::CallbackServerContext& context,
+                                const std::vector<const v1::PublishRequest*>& requests, bool batch,
+                                std::vector<v1::PublishResponse*> responses, FinishFn finish) {
   auto start = std::chrono::steady_clock::now();
   auto reject = [&](absl::Status s) {
     metrics_->rejected.Increment(static_cast<double>(requests.size()));
-    return s;
+    finish(std::move(s));
   };
   if (batch && (requests.empty() || static_cast<int>(requests.size()) > kMaxBatchSize)) {
     return reject(absl::InvalidArgumentError(
@@ -50,6 +55,7 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
   if (!caller.ok()) return reject(caller.status());
 
   std::vector<NewEvent> events;
+  std::vector<bool> captures;
   for (size_t i = 0; i < requests.size(); ++i) {
     if (requests[i]->org() != requests.front()->org()) {
       return reject(absl::InvalidArgumentError(
@@ -62,52 +68,62 @@ absl::Status EventIngestService::Handle(const grpc::CallbackServerContext& conte
       return reject(
           absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", event.status().message())));
     }
+    captures.push_back(event->type == "session.created");
     events.push_back(*std::move(event));
   }
 
-  absl::StatusOr<std::vector<PublishOutcome>> outcomes = store_->Publish(caller->org.id, events);
-  if (!outcomes.ok()) {
-    metrics_->failed.Increment(static_cast<double>(requests.size()));
-    return outcomes.status();
-  }
-  bool stored_captures = false;
-  for (size_t i = 0; i < outcomes->size(); ++i) {
-    const PublishOutcome& o = (*outcomes)[i];
-    responses[i]->set_event_id(o.event_id);
-    responses[i]->set_duplicate(o.duplicate);
-    responses[i]->set_fanout(o.fanout);
-    (o.duplicate ? metrics_->duplicate : metrics_->accepted).Increment();
-    metrics_->fanout.Increment(o.fanout);
-    stored_captures |= !o.duplicate && events[i].type == "session.created";
-  }
-  if (stored_captures) captures_->Poke();  // committed: wake the debouncer
-  metrics_->publish_seconds.Observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return absl::OkStatus();
+  // Answered once committed, perhaps on the thread writing this org's
+  // earlier publishes (PublishCombiner).
+  combiner_.Publish(
+      caller->org.id, std::move(events),
+      [this, start, captures = std::move(captures), responses = std::move(responses),
+       finish = std::move(finish)](PublishCombiner::Outcomes outcomes) {
+        if (!outcomes.ok()) {
+          metrics_->failed.Increment(static_cast<double>(responses.size()));
+          return finish(outcomes.status());
+        }
+        bool stored_captures = false;
+        for (size_t i = 0; i < outcomes->size(); ++i) {
+          const PublishOutcome& o = (*outcomes)[i];
+          responses[i]->set_event_id(o.event_id);
+          responses[i]->set_duplicate(o.duplicate);
+          responses[i]->set_fanout(o.fanout);
+          (o.duplicate ? metrics_->duplicate : metrics_->accepted).Increment();
+          metrics_->fanout.Increment(o.fanout);
+          stored_captures |= !o.duplicate && captures[i];
+        }
+        if (stored_captures) captures_->Poke();  // committed: wake the debouncer
+        metrics_->publish_seconds.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        finish(absl::OkStatus());
+      });
 }
 
 grpc::ServerUnaryReactor* EventIngestService::Publish(grpc::CallbackServerContext* context,
                                                       const v1::PublishRequest* request,
                                                       v1::PublishResponse* response) {
-  return RunAuthorizedOnWorker(context, *request, *workers_, *auth_, kScopePublish, [=, this] {
-    return Handle(*context, {request}, /*batch=*/false, {response});
-  });
+  return RunAuthorizedOnWorkerAnswering(
+      context, *request, *workers_, *auth_, kScopePublish, [=, this](FinishFn finish) {
+        Handle(*context, {request}, /*batch=*/false, {response}, std::move(finish));
+      });
 }
 
 grpc::ServerUnaryReactor* EventIngestService::PublishBatch(grpc::CallbackServerContext* context,
                                                            const v1::PublishBatchRequest* request,
                                                            v1::PublishBatchResponse* response) {
-  return RunAuthorizedOnWorker(
-      context, *request, *workers_, *auth_, kScopePublish, [=, this]() -> absl::Status {
+  return RunAuthorizedOnWorkerAnswering(
+      context, *request, *workers_, *auth_, kScopePublish, [=, this](FinishFn finish) {
         std::vector<const v1::PublishRequest*> requests;
         std::vector<v1::PublishResponse*> responses;
         for (const v1::PublishRequest& r : request->events()) {
           requests.push_back(&r);
           responses.push_back(response->add_results());
         }
-        absl::Status status = Handle(*context, requests, /*batch=*/true, responses);
-        if (!status.ok()) response->Clear();
-        return status;
+        Handle(*context, requests, /*batch=*/true, responses,
+               [response, finish = std::move(finish)](absl::Status status) {
+                 if (!status.ok()) response->Clear();
+                 finish(std::move(status));
+               });
       });
 }
 

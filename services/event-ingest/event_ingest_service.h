@@ -10,16 +10,19 @@
 #include "common/auth.h"
 #include "common/mutex.h"
 #include "common/pg_notifier.h"
+#include "common/unary_call.h"
 #include "common/worker_pool.h"
 #include "services/event-ingest/event_store.h"
 #include "services/event-ingest/ingest_metrics.h"
+#include "services/event-ingest/publish_combiner.h"
 
 namespace argus {
 
 // argus.webhooks.v1.EventIngest: Publish and PublishBatch. Needs a `publish`
 // token (the org is the token's) or the internal token (the org is the
 // request's). Bad input is refused whole with INVALID_ARGUMENT and nothing is
-// stored; OK means committed; a database outage is UNAVAILABLE.
+// stored; OK means committed; a database outage is UNAVAILABLE. Concurrent
+// calls of one org are committed together (PublishCombiner).
 class EventIngestService final : public v1::EventIngest::CallbackService {
  public:
   // `captures` is poked after a commit that stored session.created events
@@ -35,10 +38,11 @@ class EventIngestService final : public v1::EventIngest::CallbackService {
                                          v1::PublishBatchResponse* response) override;
 
  private:
-  // Validates, authenticates and stores `requests`; fills `responses` in order.
-  absl::Status Handle(const grpc::CallbackServerContext& context,
-                      const std::vector<const v1::PublishRequest*>& requests, bool batch,
-                      std::vector<v1::PublishResponse*> responses);
+  // Validates, authenticates and stores `requests`; fills `responses` in
+  // order and calls `finish` once (after the commit, or at once on a refusal).
+  void Handle(const grpc::CallbackServerContext& context,
+              const std::vector<const v1::PublishRequest*>& requests, bool batch,
+              std::vector<v1::PublishResponse*> responses, FinishFn finish);
   // Reloads the catalog (at most once a second) for a type not in it; the
   // reload's error (an outage) is returned, not "unknown".
   absl::StatusOr<bool> IsKnownType(absl::string_view type);
@@ -49,6 +53,7 @@ class EventIngestService final : public v1::EventIngest::CallbackService {
   IngestMetrics* metrics_;
   const size_t max_payload_bytes_;
   PgNotifier* captures_;
+  PublishCombiner combiner_;  // concurrent publishes of one org share a commit
 
   // The event catalog, reloaded when a type is not found (at most once a second).
   Mutex catalog_mu_;

@@ -1,0 +1,63 @@
+#include "services/event-ingest/publish_combiner.h"
+
+namespace argus {
+
+void PublishCombiner::Publish(const std::string& org_id, std::vector<NewEvent> events,
+                              DoneFn done) {
+  std::vector<std::unique_ptr<Call>> calls;
+  calls.push_back(std::make_unique<Call>(Call{std::move(events), std::move(done)}));
+  {
+    MutexLock lock(&mu_);
+    auto [it, idle] = orgs_.try_emplace(org_id);
+    if (!idle) {  // a write is running: the next one takes this call
+      it->second.waiting.push_back(std::move(calls.front()));
+      return;
+    }
+  }
+  // This thread writes for the org until nothing is queued.
+  for (;;) {
+    Write(org_id, calls);
+    calls.clear();
+    MutexLock lock(&mu_);
+    auto it = orgs_.find(org_id);
+    std::deque<std::unique_ptr<Call>>& waiting = it->second.waiting;
+    if (waiting.empty()) {
+      orgs_.erase(it);
+      return;
+    }
+    size_t total = 0;
+    while (!waiting.empty() &&
+           (calls.empty() || total + waiting.front()->events.size() <= max_events_)) {
+      total += waiting.front()->events.size();
+      calls.push_back(std::move(waiting.front()));
+      waiting.pop_front();
+    }
+  }
+}
+
+void PublishCombiner::Write(const std::string& org_id,
+                            const std::vector<std::unique_ptr<Call>>& calls) {
+  if (calls.size() > 1) {
+    std::vector<NewEvent> all;
+    for (const auto& c : calls) all.insert(all.end(), c->events.begin(), c->events.end());
+    Outcomes outcomes = write_(org_id, all);
+    if (outcomes.ok()) {
+      auto next = outcomes->begin();
+      for (const auto& c : calls) {
+        auto end = next + static_cast<std::ptrdiff_t>(c->events.size());
+        c->done(std::vector<PublishOutcome>(next, end));
+        next = end;
+      }
+      return;
+    }
+  }
+  for (const auto& c : calls) c->done(write_(org_id, c->events));
+}
+
+size_t PublishCombiner::Waiting(const std::string& org_id) const {
+  MutexLock lock(&mu_);
+  auto it = orgs_.find(org_id);
+  return it == orgs_.end() ? 0 : it->second.waiting.size();
+}
+
+}  // namespace argus
