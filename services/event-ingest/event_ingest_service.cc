@@ -8,6 +8,14 @@
 #include "common/unary_call.h"
 
 namespace argus {
+namespace {
+
+// Writes of one org that run at once; more of its publishes queue and are
+// committed together (PublishCombiner). Two keep both cores busy with one
+// org's large batches and leave the other connections to other orgs.
+constexpr int kPublishWritersPerOrg = 2;
+
+}  // namespace
 
 EventIngestService::EventIngestService(EventStore* store, Authenticator* auth, WorkerPool* workers,
                                        IngestMetrics* metrics, size_t max_payload_bytes,
@@ -22,7 +30,7 @@ EventIngestService::EventIngestService(EventStore* store, Authenticator* auth, W
           [store](const std::string& org_id, const std::vector<NewEvent>& events) {
             return store->Publish(org_id, events);
           },
-          kMaxBatchSize) {}
+          kMaxBatchSize, kPublishWritersPerOrg) {}
 
 absl::StatusOr<bool> EventIngestService::IsKnownType(absl::string_view type) {
   MutexLock lock(&catalog_mu_);

@@ -8,11 +8,12 @@ void PublishCombiner::Publish(const std::string& org_id, std::vector<NewEvent> e
   calls.push_back(std::make_unique<Call>(Call{std::move(events), std::move(done)}));
   {
     MutexLock lock(&mu_);
-    auto [it, idle] = orgs_.try_emplace(org_id);
-    if (!idle) {  // a write is running: the next one takes this call
-      it->second.waiting.push_back(std::move(calls.front()));
+    OrgQueue& queue = orgs_[org_id];
+    if (queue.writers >= max_writers_) {  // the next write takes this call
+      queue.waiting.push_back(std::move(calls.front()));
       return;
     }
+    ++queue.writers;
   }
   // This thread writes for the org until nothing is queued.
   for (;;) {
@@ -22,7 +23,7 @@ void PublishCombiner::Publish(const std::string& org_id, std::vector<NewEvent> e
     auto it = orgs_.find(org_id);
     std::deque<std::unique_ptr<Call>>& waiting = it->second.waiting;
     if (waiting.empty()) {
-      orgs_.erase(it);
+      if (--it->second.writers == 0) orgs_.erase(it);
       return;
     }
     size_t total = 0;

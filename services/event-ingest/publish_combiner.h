@@ -15,15 +15,17 @@
 
 namespace argus {
 
-// Group commit for Publish. While one org's events are being written, that
-// org's next publishes queue up, and the next write takes all of them (up to
-// `max_events`) in one transaction and one durable commit; each call is
-// answered only after the commit holding its events. An idle org's publish
-// is written at once, on the caller's thread, which then goes on writing
-// what queued up meanwhile until nothing is left; a queued call returns at
-// once, and its `done` runs on that writing thread. Orgs never wait for each
-// other. When a combined write fails, each of its calls is written again on
-// its own, so one call's bad content or conflict fails only that call.
+// Group commit for Publish. While `max_writers` writes of one org are
+// running, that org's next publishes queue up, and the next write takes all
+// of them (up to `max_events`) in one transaction and one durable commit;
+// each call is answered only after the commit holding its events. Below
+// that, a publish is written at once, on the caller's thread, which then
+// goes on writing what queued up meanwhile until nothing is left; a queued
+// call returns at once, and its `done` runs on a writing thread. Orgs never
+// wait for each other, and one org holds at most `max_writers` threads and
+// connections. When a combined write fails, each of its calls is written
+// again on its own, so one call's bad content or conflict fails only that
+// call.
 class PublishCombiner {
  public:
   using Outcomes = absl::StatusOr<std::vector<PublishOutcome>>;
@@ -33,8 +35,8 @@ class PublishCombiner {
   // Gets the outcomes in the order of the call's events; OK means committed.
   using DoneFn = std::function<void(Outcomes)>;
 
-  PublishCombiner(WriteFn write, size_t max_events)
-      : write_(std::move(write)), max_events_(max_events) {}
+  PublishCombiner(WriteFn write, size_t max_events, int max_writers)
+      : write_(std::move(write)), max_events_(max_events), max_writers_(max_writers) {}
 
   // Thread-safe.
   void Publish(const std::string& org_id, std::vector<NewEvent> events, DoneFn done);
@@ -49,6 +51,7 @@ class PublishCombiner {
   };
   struct OrgQueue {
     std::deque<std::unique_ptr<Call>> waiting;
+    int writers = 0;
   };
 
   // Writes `calls` (one org's, in order) and answers each.
@@ -56,8 +59,9 @@ class PublishCombiner {
 
   const WriteFn write_;
   const size_t max_events_;
+  const int max_writers_;
   mutable Mutex mu_;
-  // Orgs with a write running (by the thread that created the entry).
+  // Orgs with a write running.
   std::map<std::string, OrgQueue> orgs_ ABSL_GUARDED_BY(mu_);
 };
 

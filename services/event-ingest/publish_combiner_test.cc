@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -21,17 +22,18 @@ NewEvent Event(const std::string& type) {
   return e;
 }
 
-// A write that records what it was given and holds the first write of
-// `held_org` until released.
+// A write that records what it was given and holds the first `holds`
+// writes of `held_org` until released.
 class FakeStore {
  public:
-  explicit FakeStore(std::string held_org = "") : held_org_(std::move(held_org)) {}
+  explicit FakeStore(std::string held_org = "", int holds = 1)
+      : held_org_(std::move(held_org)), holds_left_(holds) {}
 
   absl::StatusOr<std::vector<PublishOutcome>> Write(const std::string& org,
                                                     const std::vector<NewEvent>& events) {
     MutexLock lock(&mu_);
-    if (org == held_org_ && !held_once_) {
-      held_once_ = true;
+    if (org == held_org_ && holds_left_ > 0) {
+      --holds_left_;
       ++holding_;
       mu_.Await([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return released_; });
       --holding_;
@@ -46,9 +48,9 @@ class FakeStore {
     for (const NewEvent& e : events) out.push_back({.event_id = absl::StrCat(org, "/", e.type)});
     return out;
   }
-  bool Holding() {
+  bool Holding(int n = 1) {
     MutexLock lock(&mu_);
-    return holding_ > 0;
+    return holding_ == n;
   }
   void Release() {
     MutexLock lock(&mu_);
@@ -62,18 +64,18 @@ class FakeStore {
  private:
   const std::string held_org_;
   Mutex mu_;
-  bool held_once_ ABSL_GUARDED_BY(mu_) = false;
+  int holds_left_ ABSL_GUARDED_BY(mu_);
   bool released_ ABSL_GUARDED_BY(mu_) = false;
   int holding_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::vector<std::string>> writes_ ABSL_GUARDED_BY(mu_);
 };
 
-PublishCombiner CombinerOver(FakeStore& store, size_t max_events = 100) {
+PublishCombiner CombinerOver(FakeStore& store, size_t max_events = 100, int max_writers = 1) {
   return PublishCombiner(
       [&store](const std::string& org, const std::vector<NewEvent>& events) {
         return store.Write(org, events);
       },
-      max_events);
+      max_events, max_writers);
 }
 
 // Publishes and waits for the answer (which may come from another thread).
@@ -166,6 +168,27 @@ TEST(PublishCombinerTest, AWriteTakesAtMostMaxEventsAndTheRestFollow) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(store.Writes(),
             (std::vector<std::vector<std::string>>{{"first"}, {"b1", "b2"}, {"c1", "c2"}}));
+}
+
+TEST(PublishCombinerTest, UpToMaxWritersWritesOfOneOrgRunAtOnceAndTheRestQueue) {
+  FakeStore store("a", /*holds=*/2);
+  PublishCombiner combiner = CombinerOver(store, /*max_events=*/100, /*max_writers=*/2);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {Event("w1")}); });
+  threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {Event("w2")}); });
+  ASSERT_TRUE(Eventually([&] { return store.Holding(2); }));
+  EXPECT_EQ(combiner.Waiting("a"), 0u);
+  threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {Event("q1")}); });
+  threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {Event("q2")}); });
+  ASSERT_TRUE(Eventually([&] { return combiner.Waiting("a") == 2; }));
+  store.Release();
+  for (std::thread& t : threads) t.join();
+  // The two released writers finish in either order; the queued calls
+  // went together into one write.
+  std::vector<std::vector<std::string>> writes = store.Writes();
+  std::sort(writes.begin(), writes.end());
+  EXPECT_EQ(writes, (std::vector<std::vector<std::string>>{{"q1", "q2"}, {"w1"}, {"w2"}}));
+  EXPECT_EQ(combiner.Waiting("a"), 0u);
 }
 
 TEST(PublishCombinerTest, AnotherOrgIsWrittenWhileOneOrgsWriteIsSlow) {
