@@ -17,27 +17,36 @@ void PublishCombiner::Publish(const std::string& org_id, std::vector<NewEvent> e
   }
   // This thread writes for the org until nothing is queued.
   for (;;) {
-    Write(org_id, calls);
-    calls.clear();
-    MutexLock lock(&mu_);
-    auto it = orgs_.find(org_id);
-    std::deque<std::unique_ptr<Call>>& waiting = it->second.waiting;
-    if (waiting.empty()) {
-      if (--it->second.writers == 0) orgs_.erase(it);
-      return;
+    std::vector<Outcomes> results = Write(org_id, calls);
+    std::vector<std::unique_ptr<Call>> next;
+    {
+      MutexLock lock(&mu_);
+      auto it = orgs_.find(org_id);
+      std::deque<std::unique_ptr<Call>>& waiting = it->second.waiting;
+      if (waiting.empty()) {
+        if (--it->second.writers == 0) orgs_.erase(it);
+      } else {
+        size_t total = 0;
+        while (!waiting.empty() &&
+               (next.empty() || total + waiting.front()->events.size() <= max_events_)) {
+          total += waiting.front()->events.size();
+          next.push_back(std::move(waiting.front()));
+          waiting.pop_front();
+        }
+      }
     }
-    size_t total = 0;
-    while (!waiting.empty() &&
-           (calls.empty() || total + waiting.front()->events.size() <= max_events_)) {
-      total += waiting.front()->events.size();
-      calls.push_back(std::move(waiting.front()));
-      waiting.pop_front();
-    }
+    // Answered only now, with nothing of this object touched afterwards
+    // when nothing is next: the last answer may end the last call, and with
+    // it this object's owner.
+    for (size_t i = 0; i < calls.size(); ++i) calls[i]->done(std::move(results[i]));
+    if (next.empty()) return;
+    calls = std::move(next);
   }
 }
 
-void PublishCombiner::Write(const std::string& org_id,
-                            const std::vector<std::unique_ptr<Call>>& calls) {
+std::vector<PublishCombiner::Outcomes> PublishCombiner::Write(
+    const std::string& org_id, const std::vector<std::unique_ptr<Call>>& calls) {
+  std::vector<Outcomes> results;
   if (calls.size() > 1) {
     std::vector<NewEvent> all;
     for (const auto& c : calls) all.insert(all.end(), c->events.begin(), c->events.end());
@@ -46,13 +55,14 @@ void PublishCombiner::Write(const std::string& org_id,
       auto next = outcomes->begin();
       for (const auto& c : calls) {
         auto end = next + static_cast<std::ptrdiff_t>(c->events.size());
-        c->done(std::vector<PublishOutcome>(next, end));
+        results.emplace_back(std::vector<PublishOutcome>(next, end));
         next = end;
       }
-      return;
+      return results;
     }
   }
-  for (const auto& c : calls) c->done(write_(org_id, c->events));
+  for (const auto& c : calls) results.push_back(write_(org_id, c->events));
+  return results;
 }
 
 size_t PublishCombiner::Waiting(const std::string& org_id) const {

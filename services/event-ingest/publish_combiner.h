@@ -54,8 +54,9 @@ class PublishCombiner {
     int writers = 0;
   };
 
-  // Writes `calls` (one org's, in order) and answers each.
-  void Write(const std::string& org_id, const std::vector<std::unique_ptr<Call>>& calls);
+  // Writes `calls` (one org's, in order): their outcomes, in order.
+  std::vector<Outcomes> Write(const std::string& org_id,
+                              const std::vector<std::unique_ptr<Call>>& calls);
 
   const WriteFn write_;
   const size_t max_events_;
