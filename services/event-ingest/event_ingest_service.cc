@@ -30,7 +30,7 @@ EventIngestService::EventIngestService(EventStore* store, Authenticator* auth, W
           [store](const std::string& org_id, const std::vector<NewEvent>& events) {
             return store->Publish(org_id, events);
           },
-          kMaxBatchSize, kPublishWritersPerOrg) {}
+          kMaxBatchSize, kMaxBatchBytes, kPublishWritersPerOrg) {}
 
 absl::StatusOr<bool> EventIngestService::IsKnownType(absl::string_view type) {
   MutexLock lock(&catalog_mu_);

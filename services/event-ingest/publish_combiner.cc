@@ -5,7 +5,9 @@ namespace argus {
 void PublishCombiner::Publish(const std::string& org_id, std::vector<NewEvent> events,
                               DoneFn done) {
   std::vector<std::unique_ptr<Call>> calls;
-  calls.push_back(std::make_unique<Call>(Call{std::move(events), std::move(done)}));
+  size_t bytes = 0;
+  for (const NewEvent& e : events) bytes += e.payload_json.size();
+  calls.push_back(std::make_unique<Call>(Call{std::move(events), std::move(done), bytes}));
   {
     MutexLock lock(&mu_);
     OrgQueue& queue = orgs_[org_id];
@@ -27,9 +29,12 @@ void PublishCombiner::Publish(const std::string& org_id, std::vector<NewEvent> e
         if (--it->second.writers == 0) orgs_.erase(it);
       } else {
         size_t total = 0;
+        size_t total_bytes = 0;
         while (!waiting.empty() &&
-               (next.empty() || total + waiting.front()->events.size() <= max_events_)) {
+               (next.empty() || (total + waiting.front()->events.size() <= max_events_ &&
+                                 total_bytes + waiting.front()->bytes <= max_bytes_))) {
           total += waiting.front()->events.size();
+          total_bytes += waiting.front()->bytes;
           next.push_back(std::move(waiting.front()));
           waiting.pop_front();
         }

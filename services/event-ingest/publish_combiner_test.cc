@@ -75,7 +75,7 @@ PublishCombiner CombinerOver(FakeStore& store, size_t max_events = 100, int max_
       [&store](const std::string& org, const std::vector<NewEvent>& events) {
         return store.Write(org, events);
       },
-      max_events, max_writers);
+      max_events, /*max_bytes=*/1 << 20, max_writers);
 }
 
 // Publishes and waits for the answer (which may come from another thread).
@@ -170,6 +170,30 @@ TEST(PublishCombinerTest, AWriteTakesAtMostMaxEventsAndTheRestFollow) {
             (std::vector<std::vector<std::string>>{{"first"}, {"b1", "b2"}, {"c1", "c2"}}));
 }
 
+TEST(PublishCombinerTest, AWriteTakesAtMostMaxBytesOfPayloads) {
+  FakeStore store("a");
+  PublishCombiner combiner(
+      [&store](const std::string& org, const std::vector<NewEvent>& events) {
+        return store.Write(org, events);
+      },
+      /*max_events=*/100, /*max_bytes=*/10, /*max_writers=*/1);
+  auto sized = [](const std::string& type) {
+    NewEvent e = Event(type);
+    e.payload_json = R"({"a":1})";  // 7 bytes: two do not fit in 10
+    return e;
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {sized("first")}); });
+  ASSERT_TRUE(Eventually([&] { return store.Holding(); }));
+  for (const char* type : {"b", "c"}) {
+    threads.emplace_back([&, type] { (void)PublishAndWait(combiner, "a", {sized(type)}); });
+    ASSERT_TRUE(Eventually([&] { return combiner.Waiting("a") == (type[0] == 'b' ? 1u : 2u); }));
+  }
+  store.Release();
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(store.Writes(), (std::vector<std::vector<std::string>>{{"first"}, {"b"}, {"c"}}));
+}
+
 TEST(PublishCombinerTest, UpToMaxWritersWritesOfOneOrgRunAtOnceAndTheRestQueue) {
   FakeStore store("a", /*holds=*/2);
   PublishCombiner combiner = CombinerOver(store, /*max_events=*/100, /*max_writers=*/2);
@@ -199,7 +223,7 @@ TEST(PublishCombinerTest, TheCombinerMayGoAsSoonAsTheLastAnswerArrives) {
       [&store](const std::string& org, const std::vector<NewEvent>& events) {
         return store.Write(org, events);
       },
-      /*max_events=*/100, /*max_writers=*/1);
+      /*max_events=*/100, /*max_bytes=*/1 << 20, /*max_writers=*/1);
   std::promise<void> answered;
   std::thread writer([&] {
     combiner->Publish("a", {Event("x")}, [&](PublishCombiner::Outcomes) { answered.set_value(); });
