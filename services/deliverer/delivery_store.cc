@@ -103,20 +103,26 @@ FROM r JOIN mine ON mine.delivery_id = r.id
 WHERE d.id = r.id AND d.bucket_at = r.bucket_at AND d.bucket_at = ANY ($3::timestamptz[]))sql";
 
 // Updates the endpoints' summaries and decides disables in one statement;
-// returns the endpoints this batch disabled.
+// returns the endpoints this batch disabled. The rows are locked in id
+// order first: two replicas' batches that share endpoints then wait for
+// each other instead of deadlocking (an UPDATE's join locks in whatever
+// order its plan reads), and each decision reads the latest committed row.
 constexpr char kUpdateEndpointsName[] = "update_endpoints";
 constexpr char kUpdateEndpoints[] = R"sql(
 WITH r AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at_us bigint, status int, error text,
                                                    success bool, failures int, disable bool,
                                                    reason text)),
+locked AS MATERIALIZED (
+  SELECT id, state, consecutive_failures, last_success_at, created_at FROM endpoints
+  WHERE id IN (SELECT id FROM r) ORDER BY id FOR UPDATE),
 decided AS (
   SELECT r.*, ep.consecutive_failures + r.failures AS failures_after,
          ep.state = 1 /* enabled */ AND (r.disable OR (
            NOT r.success AND ep.consecutive_failures + r.failures >= $2
            AND coalesce(ep.last_success_at, ep.created_at) < now() - $3 * interval '1 millisecond'))
            AS disabling
-  FROM r JOIN endpoints ep ON ep.id = r.id)
+  FROM r JOIN locked ep ON ep.id = r.id)
 UPDATE endpoints ep SET
   last_attempt_at = 'epoch'::timestamptz + d.at_us * interval '1 microsecond',
   last_status_code = d.status, last_error = d.error,
