@@ -184,6 +184,10 @@ class System {
   // transaction), without HTTP, signing or any service code: adds
   // ceiling_deliveries_per_s to `r`.
   void MeasureCeiling(Run& r) {
+    // Statistics of the backlog as a running system has them: with whatever
+    // autovacuum's ANALYZE had reached right after the preload, three runs
+    // of one session made 640, 4,280 and 13,830 deliveries/s.
+    db_.QueryValue("ANALYZE delivery_queue, deliveries, events");
     double before = SqlNumber("SELECT count(*) FROM delivery_queue");
     int seconds = std::max<int64_t>(1, absl::ToInt64Seconds(options_.ceiling_time));
     testing::CommandResult pgbench = testing::RunCommand(
