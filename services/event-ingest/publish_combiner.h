@@ -17,14 +17,15 @@ namespace argus {
 
 // Group commit for Publish. While `max_writers` writes of one org are
 // running, that org's next publishes queue up, and the next write takes all
-// of them (up to `max_events` events and `max_bytes` of payloads) in one transaction and one
-// durable commit; each call is answered only after the commit holding its events. Below that, a
-// publish is written at once, on the caller's thread, which then goes on writing what queued up
-// meanwhile until nothing is left; a queued call returns at once, and its `done` runs on a writing
-// thread. Orgs never wait for each other, and one org holds at most `max_writers` threads and
-// connections. When a combined write fails, each of its calls is written
-// again on its own, so one call's bad content or conflict fails only that
-// call.
+// of them (up to `max_events` events and `max_bytes` of payloads) in one
+// transaction and one durable commit; each call is answered only after the
+// commit holding its events. Below that, a publish is written at once, on
+// the caller's thread, which then goes on writing what queued up meanwhile
+// until nothing is left; a queued call returns at once, and its `done` runs
+// on a writing thread. Orgs never wait for each other, and one org holds at
+// most `max_writers` threads and connections. When a combined write fails,
+// each of its calls is written again on its own, so one call's bad content
+// or conflict fails only that call.
 class PublishCombiner {
  public:
   using Outcomes = absl::StatusOr<std::vector<PublishOutcome>>;

@@ -70,12 +70,15 @@ class FakeStore {
   std::vector<std::vector<std::string>> writes_ ABSL_GUARDED_BY(mu_);
 };
 
-PublishCombiner CombinerOver(FakeStore& store, size_t max_events = 100, int max_writers = 1) {
-  return PublishCombiner(
-      [&store](const std::string& org, const std::vector<NewEvent>& events) {
-        return store.Write(org, events);
-      },
-      max_events, /*max_bytes=*/1 << 20, max_writers);
+PublishCombiner::WriteFn WriteTo(FakeStore& store) {
+  return [&store](const std::string& org, const std::vector<NewEvent>& events) {
+    return store.Write(org, events);
+  };
+}
+
+PublishCombiner CombinerOver(FakeStore& store, size_t max_events = 100, int max_writers = 1,
+                             size_t max_bytes = 1 << 20) {
+  return PublishCombiner(WriteTo(store), max_events, max_bytes, max_writers);
 }
 
 // Publishes and waits for the answer (which may come from another thread).
@@ -172,11 +175,8 @@ TEST(PublishCombinerTest, AWriteTakesAtMostMaxEventsAndTheRestFollow) {
 
 TEST(PublishCombinerTest, AWriteTakesAtMostMaxBytesOfPayloads) {
   FakeStore store("a");
-  PublishCombiner combiner(
-      [&store](const std::string& org, const std::vector<NewEvent>& events) {
-        return store.Write(org, events);
-      },
-      /*max_events=*/100, /*max_bytes=*/10, /*max_writers=*/1);
+  PublishCombiner combiner =
+      CombinerOver(store, /*max_events=*/100, /*max_writers=*/1, /*max_bytes=*/10);
   auto sized = [](const std::string& type) {
     NewEvent e = Event(type);
     e.payload_json = R"({"a":1})";  // 7 bytes: two do not fit in 10
@@ -219,11 +219,8 @@ TEST(PublishCombinerTest, TheCombinerMayGoAsSoonAsTheLastAnswerArrives) {
   // As a service's owner does once its last call is answered: under ASan or
   // TSan, anything the writer touched after answering would be reported.
   FakeStore store;
-  auto combiner = std::make_unique<PublishCombiner>(
-      [&store](const std::string& org, const std::vector<NewEvent>& events) {
-        return store.Write(org, events);
-      },
-      /*max_events=*/100, /*max_bytes=*/1 << 20, /*max_writers=*/1);
+  auto combiner = std::make_unique<PublishCombiner>(WriteTo(store), /*max_events=*/100,
+                                                    /*max_bytes=*/1 << 20, /*max_writers=*/1);
   std::promise<void> answered;
   std::thread writer([&] {
     combiner->Publish("a", {Event("x")}, [&](PublishCombiner::Outcomes) { answered.set_value(); });
