@@ -1,5 +1,6 @@
 #include "services/deliverer/delivery_store.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <set>
@@ -67,11 +68,15 @@ ON CONFLICT (delivery_id, attempt, started_at) DO NOTHING)sql";
 // A batch's results: queue rows of finished deliveries go, those to retry
 // get their due time and the hold their endpoint now calls for; then the
 // history row of each delivery whose queue row this replica still held.
-// The endpoints' summaries are updated before (kUpdateEndpoints, in the
-// same transaction), which locks those endpoints' rows: a pause or an
-// update of one of them is then either committed and seen here, or waits
-// for this and sets the hold of these rows itself (migration 0008's
-// trigger). Not prepared, with the batch's partition keys ($3) as a list:
+// A retry gets its endpoint's hold as this statement sees it. So a batch
+// with retries updates the endpoints' summaries before (kUpdateEndpoints,
+// same transaction), which locks those endpoints' rows: a pause, a
+// disable or a new rate limit is then either committed and seen here, or
+// waits for this and sets the hold of these rows itself (migration 0008's
+// trigger; a leased row is not its to set). A batch without retries needs
+// no hold and updates them after: replicas sharing endpoints then wait for
+// each other's locks only through that statement and the commit, not
+// through this one. Not prepared, with the batch's partition keys ($3) as a list:
 // planned for these values, the history update reads only the partitions
 // involved, each row by primary key.
 constexpr char kRecordDeliveries[] = R"sql(
@@ -369,22 +374,30 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   Json endpoint_rows = Json::array();
   for (auto& [id, row] : endpoints) endpoint_rows.push_back(row);
 
+  bool retries = std::any_of(records.begin(), records.end(), [](const AttemptRecord& r) {
+    return r.verdict == DeliveryVerdict::kRetry;
+  });
   return pool_->Write("record_attempts", [&](pqxx::work& tx) -> absl::StatusOr<int> {
     int disabled = 0;
+    auto update_endpoints = [&] {
+      for (const auto& row : tx.exec_prepared(
+               kUpdateEndpointsName, JsonText(endpoint_rows), auto_disable_.min_failures,
+               absl::ToInt64Milliseconds(auto_disable_.no_success_for),
+               absl::FormatDuration(auto_disable_.no_success_for))) {
+        if (!row[2].as<bool>()) continue;
+        std::string endpoint_id = row[0].as<std::string>();
+        std::string org_id = row[1].as<std::string>();
+        MarkSubscriptionsChanged(tx, org_id);
+        PublishDisabled(tx, org_id, endpoint_id, row[3].as<std::string>(),
+                        row[4].as<std::string>());
+        ++disabled;
+      }
+    };
     tx.exec_prepared0(kInsertAttemptsName, AttemptRowsJson(records));
-    // Endpoints first: see kRecordDeliveries.
-    for (const auto& row :
-         tx.exec_prepared(kUpdateEndpointsName, JsonText(endpoint_rows), auto_disable_.min_failures,
-                          absl::ToInt64Milliseconds(auto_disable_.no_success_for),
-                          absl::FormatDuration(auto_disable_.no_success_for))) {
-      if (!row[2].as<bool>()) continue;
-      std::string endpoint_id = row[0].as<std::string>();
-      std::string org_id = row[1].as<std::string>();
-      MarkSubscriptionsChanged(tx, org_id);
-      PublishDisabled(tx, org_id, endpoint_id, row[3].as<std::string>(), row[4].as<std::string>());
-      ++disabled;
-    }
+    // Before or after the queue: see kRecordDeliveries.
+    if (retries) update_endpoints();
     tx.exec_params0(kRecordDeliveries, JsonText(deliveries), replica, TextArray(buckets));
+    if (!retries) update_endpoints();
     if (disabled > 0) WakeDeliverers(tx);
     return disabled;
   });
