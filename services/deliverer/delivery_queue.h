@@ -33,10 +33,15 @@ struct ClaimedDelivery {
 // this many failed attempts in a row.
 inline constexpr int kFailingAfter = 3;
 
+// The queue depth is counted row by row up to this many rows; a deeper
+// queue is reported from PostgreSQL's estimate, so one tenant's backlog of
+// millions costs the reporter no more than this.
+inline constexpr int64_t kExactQueueDepth = 100000;
+
 struct QueueStats {
-  // Reporter only: the queue's rows (held ones included).
-  int64_t pending_due = 0;    // pending and due now
-  int64_t pending_later = 0;  // pending, waiting for a retry time
+  // Reporter only: the queue's rows (held ones included). `pending` is
+  // exact up to kExactQueueDepth, PostgreSQL's estimate above.
+  int64_t pending = 0;
   int64_t in_flight = 0;
   // Of the oldest due delivery ready to be claimed (not held back by its
   // endpoint's pause or rate limit).

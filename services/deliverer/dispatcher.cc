@@ -271,7 +271,7 @@ void Dispatcher::Periodic(absl::Time now) {
     // replica takes it once it expires): export nothing rather than stale
     // numbers that would then be counted twice.
     if (stats.ok() && stats->reporter) {
-      metrics_->QueueDepth(static_cast<double>(stats->pending_due + stats->pending_later),
+      metrics_->QueueDepth(static_cast<double>(stats->pending),
                            static_cast<double>(stats->in_flight),
                            absl::ToDoubleSeconds(stats->oldest_due_age));
       metrics_->FailingEndpoints(stats->failing_endpoints_by_org);
