@@ -218,6 +218,22 @@ TEST_F(DispatcherTest, OneEndpointWithADeepBacklogIsNotPacedByThePollInterval) {
   EXPECT_LT(queue_.claims(), 40);  // a claim per batch, not per request
 }
 
+// A full batch that filled its only lane: the next claim would skip that
+// endpoint and find nothing, so it waits until the lane has room.
+TEST_F(DispatcherTest, AFullBatchThatFilledItsLanesDoesNotClaimAgainAtOnce) {
+  Due("a", 100);
+  auto d = Make({.claim_batch = 10, .per_endpoint_in_flight = 4});
+  d->Turn(false);
+  EXPECT_EQ(queue_.claims(), 1);
+  EXPECT_EQ(sender_.sent(), 4);
+  d->Turn(false);
+  EXPECT_EQ(queue_.claims(), 1);
+  sender_.AnswerAll(200);  // 6 still wait in the lane: it stays full
+  d->Turn(false);
+  EXPECT_EQ(queue_.claims(), 1);
+  EXPECT_EQ(sender_.sent(), 8);
+}
+
 // Rate limits are kept in the queue for every replica at once: the
 // dispatcher runs a meter pass every 50 ms and claims at once when it
 // released something.

@@ -87,6 +87,19 @@ std::vector<std::string> EndpointAdmission::Saturated() {
   return out;
 }
 
+bool EndpointAdmission::FullBatchFor(const std::vector<std::string>& endpoint_ids) {
+  bool room = false;
+  for (const std::string& id : endpoint_ids) {
+    auto it = lanes_.find(id);
+    if (it == lanes_.end()) continue;  // given back at once (a slow endpoint)
+    Lane& lane = it->second;
+    bool full = lane.in_flight + static_cast<int>(lane.waiting.size()) >= lane.limit;
+    lane.saturated_at_claim = lane.saturated_at_claim || full;
+    room = room || !full;
+  }
+  return room;
+}
+
 std::vector<std::string> EndpointAdmission::TakeReleased() {
   std::vector<std::string> out;
   out.swap(released_);

@@ -56,6 +56,10 @@ class EndpointAdmission {
   // room again: claim now instead of at the next poll, so one endpoint with
   // a deep backlog is sent to as fast as its limit allows.
   bool ClaimWanted() const { return claim_wanted_; }
+  // A claim came back full, with rows for these endpoints: more may be due
+  // for them. Their lanes that are full now ask for a claim when they have
+  // room, as if the claim had skipped them; true if any has room already.
+  bool FullBatchFor(const std::vector<std::string>& endpoint_ids);
 
   // Deliveries given back (beyond a slow endpoint's limit), and the slow
   // endpoints seen since the last call, whose due backlog should be
