@@ -1,6 +1,5 @@
 #include "services/deliverer/delivery_store.h"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <set>
@@ -355,11 +354,13 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   // The latest attempt per endpoint, and how many failures it had in this batch.
   std::map<std::string, Json> endpoints;
   std::set<std::string> buckets;
+  bool retries = false;
   for (const AttemptRecord& r : records) {
     buckets.insert(r.bucket_at);
     DeliveryState state = r.verdict == DeliveryVerdict::kSucceeded ? DeliveryState::kSucceeded
                           : r.verdict == DeliveryVerdict::kRetry   ? DeliveryState::kPending
                                                                    : DeliveryState::kFailed;
+    retries = retries || state == DeliveryState::kPending;
     deliveries.push_back({{"id", r.delivery_id},
                           {"bucket_at", r.bucket_at},
                           {"state", static_cast<int>(state)},
@@ -382,9 +383,6 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   Json endpoint_rows = Json::array();
   for (auto& [id, row] : endpoints) endpoint_rows.push_back(row);
 
-  bool retries = std::any_of(records.begin(), records.end(), [](const AttemptRecord& r) {
-    return r.verdict == DeliveryVerdict::kRetry;
-  });
   return pool_->Write("record_attempts", [&](pqxx::work& tx) -> absl::StatusOr<int> {
     int disabled = 0;
     auto update_endpoints = [&] {

@@ -18,8 +18,7 @@ void EndpointAdmission::Add(ClaimedDelivery d) {
 }
 
 void EndpointAdmission::ReleaseExcess(Lane& lane) {
-  while (lane.in_flight + static_cast<int>(lane.waiting.size()) > lane.limit &&
-         !lane.waiting.empty()) {
+  while (lane.held() > lane.limit && !lane.waiting.empty()) {
     released_.push_back(lane.waiting.back().delivery_id);
     slow_.insert(lane.waiting.back().endpoint_id);
     lane.waiting.pop_back();
@@ -71,8 +70,7 @@ void EndpointAdmission::Finished(const std::string& endpoint_id, Answer answer) 
       reduced_limits_[endpoint_id] = lane.limit;
     }
   }
-  if (lane.saturated_at_claim &&
-      lane.in_flight + static_cast<int>(lane.waiting.size()) < lane.limit) {
+  if (lane.saturated_at_claim && lane.held() < lane.limit) {
     claim_wanted_ = true;
   }
 }
@@ -81,7 +79,7 @@ std::vector<std::string> EndpointAdmission::Saturated() {
   claim_wanted_ = false;
   std::vector<std::string> out;
   for (auto& [id, lane] : lanes_) {
-    lane.saturated_at_claim = lane.in_flight + static_cast<int>(lane.waiting.size()) >= lane.limit;
+    lane.saturated_at_claim = lane.held() >= lane.limit;
     if (lane.saturated_at_claim) out.push_back(id);
   }
   return out;
@@ -91,9 +89,9 @@ bool EndpointAdmission::FullBatchFor(const std::vector<std::string>& endpoint_id
   bool room = false;
   for (const std::string& id : endpoint_ids) {
     auto it = lanes_.find(id);
-    if (it == lanes_.end()) continue;  // given back at once (a slow endpoint)
+    if (it == lanes_.end()) continue;
     Lane& lane = it->second;
-    bool full = lane.in_flight + static_cast<int>(lane.waiting.size()) >= lane.limit;
+    bool full = lane.held() >= lane.limit;
     lane.saturated_at_claim = lane.saturated_at_claim || full;
     room = room || !full;
   }

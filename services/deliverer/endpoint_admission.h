@@ -79,6 +79,8 @@ class EndpointAdmission {
     int in_flight = 0;
     int limit = 0;
     bool saturated_at_claim = false;
+    // On the wire or waiting for it; the lane is full at `limit`.
+    int held() const { return in_flight + static_cast<int>(waiting.size()); }
   };
   int Limit(const std::string& endpoint_id) const;
   void ReleaseExcess(Lane& lane);
