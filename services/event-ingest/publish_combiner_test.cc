@@ -202,7 +202,9 @@ TEST(PublishCombinerTest, UpToMaxWritersWritesOfOneOrgRunAtOnceAndTheRestQueue) 
   threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {Event("w2")}); });
   ASSERT_TRUE(Eventually([&] { return store.Holding(2); }));
   EXPECT_EQ(combiner.Waiting("a"), 0u);
+  // One after the other: two threads started together arrive in either order.
   threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {Event("q1")}); });
+  ASSERT_TRUE(Eventually([&] { return combiner.Waiting("a") == 1; }));
   threads.emplace_back([&] { (void)PublishAndWait(combiner, "a", {Event("q2")}); });
   ASSERT_TRUE(Eventually([&] { return combiner.Waiting("a") == 2; }));
   store.Release();
