@@ -48,6 +48,9 @@ ABSL_FLAG(bool, with_ceiling, false, "throughput: also measure the ceiling on th
 ABSL_FLAG(int, ceiling_clients, 4, "pgbench clients (ceiling)");
 ABSL_FLAG(int, ceiling_batch, 100, "deliveries per claim (ceiling)");
 ABSL_FLAG(absl::Duration, ceiling_time, absl::Seconds(10), "pgbench run time (ceiling)");
+ABSL_FLAG(bool, ordered, false, "the endpoints are ORDERED (throughput: scenario g)");
+ABSL_FLAG(absl::Duration, receiver_delay, absl::ZeroDuration(),
+          "the receiver answers each request after this long");
 
 namespace argus::bench {
 namespace {
@@ -130,6 +133,8 @@ int Main(int argc, char** argv) {
   o.ceiling_clients = absl::GetFlag(FLAGS_ceiling_clients);
   o.ceiling_batch = absl::GetFlag(FLAGS_ceiling_batch);
   o.ceiling_time = absl::GetFlag(FLAGS_ceiling_time);
+  o.ordered = absl::GetFlag(FLAGS_ordered);
+  o.receiver_delay = absl::GetFlag(FLAGS_receiver_delay);
   for (absl::string_view f :
        absl::StrSplit(absl::GetFlag(FLAGS_deliverer_flags), ',', absl::SkipEmpty())) {
     o.deliverer_flags.emplace_back(f);

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -49,12 +50,14 @@ int64_t PublishedNs(absl::string_view body) {
 
 struct BenchReceiver::Connection {
   int fd;
+  uint64_t id = 0;
   SSL* ssl = nullptr;  // HTTPS: the session over fd
   std::string in;
   bool hung = false;  // a /hang request: answer nothing more
 };
 
-BenchReceiver::BenchReceiver(const testing::TestCa* tls) {
+BenchReceiver::BenchReceiver(const testing::TestCa* tls, absl::Duration answer_delay)
+    : answer_delay_(answer_delay) {
   if (tls != nullptr) {
     tls_ = SSL_CTX_new(TLS_server_method());
     if (tls_ == nullptr ||
@@ -77,7 +80,8 @@ BenchReceiver::BenchReceiver(const testing::TestCa* tls) {
   port_ = ntohs(addr.sin_port);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  for (int fd : {listen_fd_, wake_fd_}) {
+  timer_fd_ = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+  for (int fd : {listen_fd_, wake_fd_, timer_fd_}) {
     epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) Fail("bench receiver: epoll_ctl");
   }
@@ -89,6 +93,7 @@ BenchReceiver::~BenchReceiver() {
   if (write(wake_fd_, &one, sizeof(one)) != sizeof(one)) Fail("bench receiver: wake");
   thread_.join();
   close(wake_fd_);
+  close(timer_fd_);
   close(epoll_fd_);
   close(listen_fd_);
   SSL_CTX_free(tls_);
@@ -108,6 +113,12 @@ void BenchReceiver::Loop() {
         for (auto& [cfd, c] : connections) Close(c);
         return;
       }
+      if (fd == timer_fd_) {
+        uint64_t expirations = 0;
+        (void)read(timer_fd_, &expirations, sizeof(expirations));
+        AnswerDue(connections);
+        continue;
+      }
       if (fd == listen_fd_) {
         for (;;) {
           int cfd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -116,7 +127,8 @@ void BenchReceiver::Loop() {
           setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
           epoll_event ev{.events = EPOLLIN, .data = {.fd = cfd}};
           epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, cfd, &ev);
-          Connection& c = connections.emplace(cfd, Connection{.fd = cfd}).first->second;
+          Connection& c = connections.emplace(cfd, Connection{.fd = cfd, .id = ++next_connection_})
+                              .first->second;
           if (tls_ != nullptr) {
             c.ssl = SSL_new(tls_);
             SSL_set_fd(c.ssl, cfd);
@@ -146,6 +158,7 @@ bool BenchReceiver::Serve(Connection& c) {
     absl::string_view head = rest.substr(0, head_end);
     size_t content_length = 0;
     std::string webhook_id;
+    int64_t sequence = 0;
     for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
       size_t colon = line.find(':');
       if (colon == absl::string_view::npos) continue;
@@ -156,6 +169,9 @@ bool BenchReceiver::Serve(Connection& c) {
         return false;
       }
       if (absl::EqualsIgnoreCase(name, "webhook-id")) webhook_id = std::string(value);
+      if (absl::EqualsIgnoreCase(name, "argus-sequence") && !absl::SimpleAtoi(value, &sequence)) {
+        return false;
+      }
     }
     size_t total = head_end + 4 + content_length;
     if (rest.size() < total) break;
@@ -169,7 +185,8 @@ bool BenchReceiver::Serve(Connection& c) {
       return true;
     }
     if (absl::StartsWith(path, "/ok/")) {
-      Record(webhook_id, rest.data() + head_end + 4, content_length);
+      Record(path.substr(0, path.find(' ')), webhook_id, sequence, rest.data() + head_end + 4,
+             content_length);
       out += "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     } else {
       {
@@ -181,7 +198,34 @@ bool BenchReceiver::Serve(Connection& c) {
     used += total;
   }
   c.in.erase(0, used);
-  return out.empty() || WriteAll(c, out);
+  if (out.empty()) return true;
+  if (answer_delay_ <= absl::ZeroDuration()) return WriteAll(c, out);
+  int64_t due = absl::GetCurrentTimeNanos() + absl::ToInt64Nanoseconds(answer_delay_);
+  delayed_.push_back({due, c.fd, c.id, std::move(out)});
+  if (delayed_.size() == 1) ArmTimer(due);
+  return true;
+}
+
+void BenchReceiver::ArmTimer(int64_t due_ns) {
+  itimerspec at{};
+  at.it_value = {.tv_sec = due_ns / 1000000000, .tv_nsec = due_ns % 1000000000};
+  if (timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &at, nullptr) != 0) {
+    Fail("bench receiver: timerfd_settime");
+  }
+}
+
+void BenchReceiver::AnswerDue(std::map<int, Connection>& connections) {
+  int64_t now = absl::GetCurrentTimeNanos();
+  while (!delayed_.empty() && delayed_.front().due_ns <= now) {
+    DelayedAnswer& a = delayed_.front();
+    auto c = connections.find(a.fd);
+    if (c != connections.end() && c->second.id == a.connection && !WriteAll(c->second, a.out)) {
+      Close(c->second);
+      connections.erase(c);
+    }
+    delayed_.pop_front();
+  }
+  if (!delayed_.empty()) ArmTimer(delayed_.front().due_ns);
 }
 
 bool BenchReceiver::ReadAvailable(Connection& c, char* buf, size_t size) {
@@ -224,12 +268,18 @@ void BenchReceiver::Close(Connection& c) {
   close(c.fd);
 }
 
-void BenchReceiver::Record(const std::string& webhook_id, const char* body, size_t length) {
+void BenchReceiver::Record(absl::string_view path, const std::string& webhook_id, int64_t sequence,
+                           const char* body, size_t length) {
   int64_t now_ns = absl::GetCurrentTimeNanos();
   int64_t published_ns = PublishedNs(absl::string_view(body, length));
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!seen_.insert(webhook_id).second) ++counts_.duplicates;
+    if (sequence > 0) {
+      auto [last, added] = last_sequence_.try_emplace(std::string(path), 0);
+      if (sequence != last->second && sequence != last->second + 1) ++counts_.out_of_order;
+      last->second = sequence;
+    }
     ++counts_.ok;
     arrivals_.push_back({now_ns, published_ns});
   }

@@ -74,7 +74,9 @@ constexpr char kClaimMarker[] = "unrecorded_claims = q.unrecorded_claims +";
 class System {
  public:
   System(const ScenarioOptions& o, int hanging)
-      : options_(o), ca_(o.tls ? std::make_unique<TestCa>() : nullptr), receiver_(ca_.get()) {
+      : options_(o),
+        ca_(o.tls ? std::make_unique<TestCa>() : nullptr),
+        receiver_(ca_.get(), o.receiver_delay) {
     Suite::Options so;
     so.registry_flags = {"--allow_insecure_targets"};
     so.deliverer_flags = {"--allow_insecure_targets", "--request_timeout",
@@ -97,6 +99,7 @@ class System {
       req.set_url(receiver_.Url(absl::StrCat(i < hanging ? "/hang/" : "/ok/", i)));
       req.add_event_types("user.login");
       req.set_project(absl::StrCat("g", i / o.fanout));
+      if (o.ordered) req.set_ordering(v1::ORDERED);
       CreateEndpoint(suite_->admin_token(), req);
     }
   }
@@ -264,6 +267,8 @@ Run Throughput(const ScenarioOptions& o) {
       absl::FromUnixNanos(*std::max_element(arrivals.begin(), arrivals.end())) - start);
   r.figures["deliveries"] = static_cast<double>(load.deliveries);
   r.figures["duplicates"] = static_cast<double>(s.receiver().Counts().duplicates);
+  if (o.ordered)
+    r.figures["out_of_order"] = static_cast<double>(s.receiver().Counts().out_of_order);
   r.figures["deliverer_peak_rss_kib"] = s.DelivererKiB("VmHWM");
   r.notes = s.Problems(10);
   if (o.with_ceiling) {

@@ -36,6 +36,10 @@ struct ScenarioOptions {
   absl::Duration ceiling_time = absl::Seconds(10);
   // (a) measures the ceiling on the same cluster after its drain.
   bool with_ceiling = false;
+  // (g): the endpoints are ORDERED, and the receiver answers each request
+  // after this long.
+  bool ordered = false;
+  absl::Duration receiver_delay = absl::ZeroDuration();
 };
 
 // Named figures of one run, e.g. {"deliveries_per_s", 5123}. Figures
@@ -55,7 +59,8 @@ struct Run {
 
 // (a) A backlog of `events` drained by `deliverers` replicas: deliveries/s
 // between 5% and 95% of arrivals, and the replicas' peak RSS; with
-// `with_ceiling`, also the ceiling's rate and our share of it.
+// `with_ceiling`, also the ceiling's rate and our share of it. With
+// `ordered` (g), also the deliveries the receiver saw out of order.
 Run Throughput(const ScenarioOptions& o);
 // (b) Publish at `rate` for `duration` with `deliverers` replicas running:
 // publish-to-receive latency percentiles and the claim's mean time.

@@ -20,6 +20,10 @@ static_assert(Same(DeliveryState::kCancelled, v1::CANCELLED));
 static_assert(Same(EndpointState::kEnabled, v1::ENABLED));
 static_assert(Same(EndpointState::kPaused, v1::PAUSED));
 static_assert(Same(EndpointState::kDisabled, v1::DISABLED));
+static_assert(Same(Ordering::kUnordered, v1::ORDERING_UNSPECIFIED));
+static_assert(Same(Ordering::kOrdered, v1::ORDERED));
+static_assert(Same(OrderedFailure::kPause, v1::PAUSE));
+static_assert(Same(OrderedFailure::kSkip, v1::SKIP));
 static_assert(Same(Format::kNative, v1::NATIVE));
 static_assert(Same(Format::kSlack, v1::SLACK));
 static_assert(Same(Format::kDiscord, v1::DISCORD));
@@ -36,6 +40,12 @@ constexpr struct {
 };
 
 }  // namespace
+
+EndpointState ApiEndpointState(int stored) {
+  return stored == static_cast<int>(EndpointState::kPausedInOrder)
+             ? EndpointState::kPaused
+             : static_cast<EndpointState>(stored);
+}
 
 absl::string_view FormatName(Format format) {
   switch (format) {

@@ -24,13 +24,24 @@ enum class QueueHold : int {
   kReady = 0,    // claimable once due
   kOff = 1,      // its endpoint is paused, disabled or deleted
   kMetered = 2,  // its endpoint is rate-limited: waiting for a token
+  kBehind = 3,   // an ordered endpoint's, waiting for the head (migration 0009)
 };
 
 enum class EndpointState : int {
   kEnabled = 1,
   kPaused = 2,
   kDisabled = 3,
+  // Stored only: an ordered endpoint whose head failed (PAUSED in the API).
+  // It still gets new deliveries; they wait behind the head.
+  kPausedInOrder = 4,
 };
+
+// The API's state of a stored one.
+EndpointState ApiEndpointState(int stored);
+
+// argus.webhooks.v1.Ordering and OrderedFailure, as stored.
+enum class Ordering : int { kUnordered = 0, kOrdered = 1 };
+enum class OrderedFailure : int { kPause = 1, kSkip = 2 };
 
 enum class Format : int {
   kNative = 1,

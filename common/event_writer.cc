@@ -14,17 +14,23 @@ constexpr char kVersion[] = "SELECT endpoints_version FROM orgs WHERE id = $1::u
 
 constexpr char kLoadSubscriptions[] = R"sql(
 SELECT id::text, coalesce(project, ''), array_to_json(event_types)::text
-FROM endpoints WHERE org_id = $1::uuid AND state = 1 /* enabled */ AND deleted_at IS NULL)sql";
+FROM endpoints WHERE org_id = $1::uuid AND state IN (1, 4) /* enabled, paused in order */
+  AND deleted_at IS NULL)sql";
 
 // The events (a JSON array of rows) and one delivery per (event, endpoint)
 // pair with its queue row (held when its endpoint is rate-limited), in one
 // statement (one snapshot), when the org's endpoints version
 // is $4 or $4 is null. The state check keeps paused or deleted endpoints
-// from getting anything even then. Each pair's endpoint is read by primary
-// key (the LATERAL ... OFFSET 0): prepared, the statement's plan cannot know
-// how few pairs a call has, and a hash join read all the org's endpoints
-// for every publish. Returns the current version and the delivery ids per
-// event.
+// from getting anything even then (an endpoint paused by an ordered failure,
+// state 4, still gets its deliveries: they wait behind the head). Each
+// pair's endpoint is read by primary key (the LATERAL ... OFFSET 0):
+// prepared, the statement's plan cannot know how few pairs a call has, and
+// a hash join read all the org's endpoints for every publish. A pair of an
+// ordered endpoint is written with sequence 0, numbered by migration 0009's
+// trigger; the rows are inserted sorted by endpoint and then by their order
+// in the call, so the numbers follow it and the endpoints' order rows are
+// locked in id order (two writes sharing endpoints wait, never deadlock).
+// Returns the current version and the delivery ids per event.
 constexpr char kWriteEventsName[] = "write_events";
 constexpr char kWriteEvents[] = R"sql(
 WITH v AS MATERIALIZED (SELECT endpoints_version AS version FROM orgs WHERE id = $1::uuid),
@@ -36,21 +42,25 @@ ev AS (
   FROM json_to_recordset($2::json) AS r(id uuid, project text, type text, at_us bigint,
                                          payload text), ok),
 pairs AS MATERIALIZED (
-  SELECT p.event_id, e.id AS endpoint_id, e.hold
-  FROM ok, json_to_recordset($3::json) AS p(event_id uuid, endpoint_id uuid),
-       LATERAL (SELECT id, argus_queue_hold(state, deleted_at, rate_limit_per_second) AS hold
+  SELECT p.n, p.event_id, e.id AS endpoint_id, e.hold,
+         CASE WHEN e.ordered AND NOT coalesce(p.unordered, false) THEN 0 END AS sequence
+  FROM ok, json_to_recordset($3::json) AS p(n int, event_id uuid, endpoint_id uuid,
+                                              unordered bool),
+       LATERAL (SELECT id, argus_queue_hold(state, deleted_at, rate_limit_per_second) AS hold,
+                       ordering = 1 /* ordered */ AS ordered
                 FROM endpoints
-                WHERE id = p.endpoint_id AND org_id = $1::uuid AND state = 1 /* enabled */
-                  AND deleted_at IS NULL
+                WHERE id = p.endpoint_id AND org_id = $1::uuid
+                  AND state IN (1, 4) /* enabled, paused in order */ AND deleted_at IS NULL
                 OFFSET 0) e),
 ins AS (
-  INSERT INTO deliveries (event_id, endpoint_id, org_id)
-  SELECT event_id, endpoint_id, $1::uuid FROM pairs
-  RETURNING event_id, id, endpoint_id, bucket_at),
+  INSERT INTO deliveries (event_id, endpoint_id, org_id, sequence)
+  SELECT event_id, endpoint_id, $1::uuid, sequence FROM pairs ORDER BY endpoint_id, n
+  RETURNING event_id, id, endpoint_id, bucket_at, sequence),
 queued AS (
-  INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, hold)
-  SELECT i.id, i.bucket_at, i.event_id, i.endpoint_id, p.hold
-  FROM ins i JOIN pairs p ON p.event_id = i.event_id AND p.endpoint_id = i.endpoint_id)
+  INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, hold, sequence)
+  SELECT i.id, i.bucket_at, i.event_id, i.endpoint_id, p.hold, i.sequence
+  FROM ins i JOIN pairs p ON p.event_id = i.event_id AND p.endpoint_id = i.endpoint_id
+  ORDER BY i.endpoint_id, i.sequence)
 SELECT v.version,
        (SELECT coalesce(json_object_agg(event_id, ids), '{}')::text
         FROM (SELECT event_id, json_agg(id::text) AS ids FROM ins GROUP BY event_id) f)
@@ -93,7 +103,10 @@ WrittenEvents WriteEvents(pqxx::transaction_base& tx, const std::string& org_id,
                     {"at_us", e.occurred_at ? Json(absl::ToUnixMicros(*e.occurred_at)) : Json()},
                     {"payload", e.payload_json}});
     for (const std::string& endpoint : e.endpoint_ids) {
-      pairs.push_back({{"event_id", e.id}, {"endpoint_id", endpoint}});
+      pairs.push_back({{"n", pairs.size()},
+                       {"event_id", e.id},
+                       {"endpoint_id", endpoint},
+                       {"unordered", e.outside_order}});
     }
   }
   pqxx::row r =

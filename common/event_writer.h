@@ -49,6 +49,9 @@ struct NewEventRow {
   std::optional<absl::Time> occurred_at;
   std::string payload_json;
   std::vector<std::string> endpoint_ids;  // MatchSubscribers', or one chosen endpoint
+  // Sent outside an ordered endpoint's order, without a sequence number
+  // (webhook.test): it neither waits for the head nor takes a number.
+  bool outside_order = false;
 };
 
 struct WrittenEvents {
@@ -63,7 +66,8 @@ struct WrittenEvents {
 void PrepareEventWriter(PgPool& pool);
 
 // Inserts `events` and one pending delivery per (event, endpoint) in one
-// statement. With `expected_version`, nothing is inserted unless the org's
+// statement; an ordered endpoint's get the next sequence numbers, in the
+// order of `events`. With `expected_version`, nothing is inserted unless the org's
 // endpoints_version still equals it (the caller's subscriptions are stale:
 // compare the returned version).
 WrittenEvents WriteEvents(pqxx::transaction_base& tx, const std::string& org_id,

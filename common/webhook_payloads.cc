@@ -102,7 +102,8 @@ std::string RenderNativeBody(const EventEnvelope& e) {
       e.occurred ? absl::StrCat(",\"occurred_at\":", Json(Rfc3339Precise(*e.occurred)).dump()) : "",
       ",\"org\":", Json(e.org).dump(),
       ",\"project\":", e.project.empty() ? "null" : Json(e.project).dump(),
-      ",\"data\":", e.data_json, "}");
+      e.sequence > 0 ? absl::StrCat(",\"sequence\":", e.sequence) : "", ",\"data\":", e.data_json,
+      "}");
 }
 
 std::string RenderChatText(const EventEnvelope& e, ChatDialect dialect) {

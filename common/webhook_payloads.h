@@ -1,6 +1,7 @@
 #ifndef ARGUS_COMMON_WEBHOOK_PAYLOADS_H_
 #define ARGUS_COMMON_WEBHOOK_PAYLOADS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -18,11 +19,14 @@ struct EventEnvelope {
   absl::Time created;
   std::optional<absl::Time> occurred;  // the publisher's occurred_at, when given
   std::string data_json;               // a JSON object, inserted verbatim
+  // An ordered endpoint's number for it (1, 2, ...); 0 = unordered, none sent.
+  int64_t sequence = 0;
 };
 
 // The native body: {"id","type","created"(unix s),"timestamp"(RFC 3339 UTC),
 // "occurred_at"(RFC 3339 UTC, only when the publisher gave it),
-// "org","project"(null when none),"data"} with data byte for byte.
+// "org","project"(null when none),"sequence"(ordered endpoints only),"data"}
+// with data byte for byte.
 std::string RenderNativeBody(const EventEnvelope& event);
 
 // Chat wording per event type (seed 000's table; a generic line for the

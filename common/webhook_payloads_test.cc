@@ -42,6 +42,15 @@ TEST(NativeBodyTest, OccurredAtWhenThePublisherGaveIt) {
   EXPECT_EQ(Json::parse(RenderNativeBody(e))["occurred_at"], "2024-05-03T13:19:59Z");
 }
 
+TEST(NativeBodyTest, SequenceOnlyForOrderedEndpoints) {
+  EventEnvelope e = Event("user.login", "{}");
+  EXPECT_FALSE(Json::parse(RenderNativeBody(e)).contains("sequence"));
+  e.sequence = 42;
+  Json parsed = Json::parse(RenderNativeBody(e));
+  EXPECT_EQ(parsed["sequence"], 42);
+  EXPECT_EQ(parsed["data"], Json::object());
+}
+
 TEST(SlackGoldenTest, TestSessionCompletedListsThreeAndMore) {
   Json captures = Json::array();
   const char* names[][2] = {{"Order.Complete", "Tutorial Order"},

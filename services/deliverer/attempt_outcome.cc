@@ -1,5 +1,6 @@
 #include "services/deliverer/attempt_outcome.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/retry_policy.h"
 
 namespace argus {
@@ -27,6 +28,17 @@ AttemptOutcomeDecision DecideAttempt(FinishedRequest f, absl::Time now, double j
   AttemptOutcomeDecision out;
   out.metric_result = MetricResult(outcome);
   AttemptRecord& r = out.record;
+  r.sequence = f.delivery.event.sequence;
+  if (decision.verdict == DeliveryVerdict::kFailed && r.sequence > 0 &&
+      f.delivery.endpoint->on_ordered_failure == OrderedFailure::kPause) {
+    decision.verdict = DeliveryVerdict::kRetry;
+    decision.delay = absl::ZeroDuration();
+    r.pause_endpoint = true;
+    r.pause_reason =
+        absl::StrCat("ordered delivery ", f.delivery.delivery_id, " (sequence ", r.sequence,
+                     ") failed on attempt ", f.delivery.attempt, " (", ResultTag(outcome),
+                     "); ResumeEndpoint or Redeliver continues from it");
+  }
   r.delivery_id = std::move(f.delivery.delivery_id);
   r.bucket_at = std::move(f.delivery.bucket_at);
   r.endpoint_id = std::move(f.delivery.endpoint_id);

@@ -27,7 +27,9 @@ struct AttemptOutcomeDecision {
 
 // What an attempt comes to (DecideNext over the endpoint's schedule, from
 // the attempt after its last redelivery; Retry-After honoured on 429 and
-// 503), at `now`, with `jitter` in [-1, 1] for the retry delay. Pure.
+// 503), at `now`, with `jitter` in [-1, 1] for the retry delay. A final
+// failure of an ordered endpoint's delivery pauses the endpoint instead
+// when its on_ordered_failure says so. Pure.
 AttemptOutcomeDecision DecideAttempt(FinishedRequest request, absl::Time now, double jitter);
 
 }  // namespace argus

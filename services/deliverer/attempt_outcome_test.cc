@@ -35,6 +35,33 @@ TEST(AttemptOutcomeTest, RetriesFollowTheScheduleWithTheGivenJitter) {
   EXPECT_EQ(DecideAttempt(Answered(500, 4), kNow, 0).record.verdict, DeliveryVerdict::kFailed);
 }
 
+TEST(AttemptOutcomeTest, AnOrderedHeadThatFailsForGoodPausesItsEndpointOrIsSkipped) {
+  auto ordered = [](OrderedFailure on_failure) {
+    FinishedRequest f = Answered(500, 4);  // the default schedule's last
+    f.delivery.event.sequence = 9;
+    auto ep = std::make_shared<EndpointConfig>();
+    ep->on_ordered_failure = on_failure;
+    f.delivery.endpoint = ep;
+    return f;
+  };
+  AttemptRecord paused = DecideAttempt(ordered(OrderedFailure::kPause), kNow, 0).record;
+  EXPECT_EQ(paused.verdict, DeliveryVerdict::kRetry) << "the head stays queued";
+  EXPECT_EQ(paused.next_attempt_at, kNow);
+  EXPECT_TRUE(paused.pause_endpoint);
+  EXPECT_EQ(paused.sequence, 9);
+  EXPECT_NE(paused.pause_reason.find("d1 (sequence 9) failed on attempt 4"), std::string::npos)
+      << paused.pause_reason;
+
+  AttemptRecord skipped = DecideAttempt(ordered(OrderedFailure::kSkip), kNow, 0).record;
+  EXPECT_EQ(skipped.verdict, DeliveryVerdict::kFailed);
+  EXPECT_FALSE(skipped.pause_endpoint);
+  // A failure with retries left is a retry either way; unordered never pauses.
+  FinishedRequest early = ordered(OrderedFailure::kPause);
+  early.delivery.attempt = 1;
+  EXPECT_FALSE(DecideAttempt(std::move(early), kNow, 0).record.pause_endpoint);
+  EXPECT_FALSE(DecideAttempt(Answered(500, 4), kNow, 0).record.pause_endpoint);
+}
+
 TEST(AttemptOutcomeTest, TheScheduleRestartsAfterARedelivery) {
   FinishedRequest f = Answered(500, 5);
   f.delivery.retry_base = 4;  // attempts 1-4 before the redelivery

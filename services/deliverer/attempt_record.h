@@ -1,6 +1,7 @@
 #ifndef ARGUS_SERVICES_DELIVERER_ATTEMPT_RECORD_H_
 #define ARGUS_SERVICES_DELIVERER_ATTEMPT_RECORD_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +31,13 @@ struct AttemptRecord {
   absl::Time next_attempt_at;  // kRetry
   bool disable_endpoint = false;
   std::string disable_reason;
+  int64_t sequence = 0;  // its number on an ordered endpoint; 0 = unordered
+  // An ordered endpoint's head failed for good and the endpoint pauses
+  // (OrderedFailure::kPause): the delivery stays queued at the head
+  // (verdict kRetry, due at once), its retry schedule restarting when the
+  // endpoint is resumed; nothing after it is skipped.
+  bool pause_endpoint = false;
+  std::string pause_reason;
 };
 
 // The attempt rows of `records` as the JSON array DeliveryStore::Record

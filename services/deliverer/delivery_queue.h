@@ -57,6 +57,9 @@ struct QueueStats {
 struct ExpiredLeases {
   int64_t returned = 0;               // back to pending
   std::vector<int> poisoned_formats;  // the format of each delivery quarantined
+  // Poison heads of ordered endpoints that pause on failure: kept queued,
+  // their endpoints paused in order.
+  std::vector<int> kept_poison_formats;
 };
 
 // The dispatcher's view of the shared queue of deliveries: what it claims,

@@ -37,7 +37,15 @@ Dispatcher::Dispatcher(Options options, Deps deps)
       admission_(
           {.per_endpoint_in_flight = options_.per_endpoint_in_flight, .send_window = SendWindow()},
           clock_),
-      recorder_(options_.replica_id, queue_, metrics_, [this] { loop_.Wake(); }) {
+      // The head of an ordered endpoint finished: its successor is claimable
+      // now, and this replica claims it at once (no waiting for a poll).
+      recorder_(options_.replica_id, queue_, metrics_, [this](bool next_in_order) {
+        if (next_in_order) {
+          Wake();
+        } else {
+          loop_.Wake();
+        }
+      }) {
   next_claim_ = next_meter_ = next_expire_ = next_stats_ = clock_->Now();
 }
 
@@ -238,6 +246,10 @@ AttemptRecord Dispatcher::Decide(FinishedRequest f) {
   if (r.disable_endpoint) {
     LogWarning("endpoint disabled", {{"endpoint", r.endpoint_id}, {"reason", r.disable_reason}});
   }
+  if (r.pause_endpoint) {
+    LogWarning("ordered endpoint paused",
+               {{"endpoint", r.endpoint_id}, {"reason", r.pause_reason}});
+  }
   return std::move(d.record);
 }
 
@@ -260,14 +272,24 @@ void Dispatcher::Periodic(absl::Time now) {
       LogInfo("expired leases returned to pending", {{"count", absl::StrCat(expired->returned)}});
       next_claim_ = now;
     }
-    if (expired.ok() && !expired->poisoned_formats.empty()) {
-      LogError("deliveries quarantined as poison: claimed again and again without a result",
-               {{"count", absl::StrCat(expired->poisoned_formats.size())}});
-      for (int format : expired->poisoned_formats) {
+    // A kept poison head (ordered, pausing on failure) is an attempt, not
+    // a finished delivery.
+    auto count_poison = [&](const std::vector<int>& formats, const char* message, bool finished) {
+      if (formats.empty()) return;
+      LogError(message, {{"count", absl::StrCat(formats.size())}});
+      for (int format : formats) {
         metrics_->Attempt(std::string(AttemptErrorTag(AttemptError::kPoison)),
                           std::string(FormatName(FormatFromInt(format))), 0);
-        metrics_->Finished("failed");
+        if (finished) metrics_->Finished("failed");
       }
+    };
+    if (expired.ok()) {
+      count_poison(expired->poisoned_formats,
+                   "deliveries quarantined as poison: claimed again and again without a result",
+                   true);
+      count_poison(expired->kept_poison_formats,
+                   "ordered endpoints paused: their head delivery is poison (kept, not skipped)",
+                   false);
     }
   }
   if (now >= next_stats_) {

@@ -21,7 +21,7 @@ SELECT ep.id::text, o.slug, ep.url, ep.format,
                                                   (extract(epoch from s.expires_at) * 1000000)::bigint)
                                  ORDER BY s.version DESC)
                  FROM endpoint_secrets s WHERE s.endpoint_id = ep.id), '[]')::text,
-       ep.config_version
+       ep.config_version, ep.on_ordered_failure
 FROM endpoints ep JOIN orgs o ON o.id = ep.org_id
 WHERE ep.config_version > $1)sql";
 
@@ -49,6 +49,9 @@ std::shared_ptr<const EndpointConfig> ReadConfig(const pqxx::row& row) {
     c->secrets.push_back(std::move(secret));
   }
   c->config_version = row[10].as<int64_t>();
+  c->on_ordered_failure = row[11].as<int>() == static_cast<int>(OrderedFailure::kSkip)
+                              ? OrderedFailure::kSkip
+                              : OrderedFailure::kPause;
   return c;
 }
 

@@ -30,6 +30,8 @@ struct EndpointConfig {
   std::map<std::string, std::string> legacy_headers;  // plain, when not sealed yet
   std::vector<absl::Duration> retry_schedule;         // empty = default
   uint32_t rate_limit_per_second = 0;
+  // What a final failure of a sequenced delivery does (ordered endpoints).
+  OrderedFailure on_ordered_failure = OrderedFailure::kPause;
   std::vector<Secret> secrets;  // newest first
   int64_t config_version = 0;
 

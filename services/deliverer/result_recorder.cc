@@ -1,5 +1,7 @@
 #include "services/deliverer/result_recorder.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
@@ -17,7 +19,8 @@ constexpr char kBodyDropped[] = "[response body dropped: it could not be stored]
 }  // namespace
 
 ResultRecorder::ResultRecorder(std::string replica_id, DeliveryQueue* queue,
-                               DelivererMetrics* metrics, std::function<void()> written)
+                               DelivererMetrics* metrics,
+                               std::function<void(bool next_in_order)> written)
     : replica_id_(std::move(replica_id)),
       queue_(queue),
       metrics_(metrics),
@@ -56,10 +59,13 @@ std::optional<absl::Time> ResultRecorder::Turn(bool finishing) {
     waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<ptrdiff_t>(n));
   }
   size_t taken = batch.size();
+  bool next_in_order = std::any_of(batch.begin(), batch.end(), [](const AttemptRecord& r) {
+    return r.sequence > 0 && r.verdict != DeliveryVerdict::kRetry;
+  });
   if (Write(batch)) {
     pending_ -= static_cast<int>(taken);
     backoff_ = kFirstBackoff;
-    written_();
+    written_(next_in_order);
     return absl::Now();  // more may be waiting
   }
   // `batch` now holds what failed transiently.

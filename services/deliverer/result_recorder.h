@@ -28,9 +28,11 @@ namespace argus {
 // every failure is counted in argus_webhook_result_write_failures_total.
 class ResultRecorder {
  public:
-  // `written` runs (on the recorder's thread) after each batch is written.
+  // `written` runs (on the recorder's thread) after each batch is written;
+  // `next_in_order` says the batch ended a delivery of an ordered endpoint,
+  // so the next one of that endpoint may be due now.
   ResultRecorder(std::string replica_id, DeliveryQueue* queue, DelivererMetrics* metrics,
-                 std::function<void()> written);
+                 std::function<void(bool next_in_order)> written);
   ~ResultRecorder();  // Finish()
 
   ResultRecorder(const ResultRecorder&) = delete;
@@ -56,7 +58,7 @@ class ResultRecorder {
   const std::string replica_id_;
   DeliveryQueue* queue_;
   DelivererMetrics* metrics_;
-  const std::function<void()> written_;
+  const std::function<void(bool next_in_order)> written_;
   std::atomic<int> pending_{0};
   absl::Duration backoff_;  // the loop's, as is retry_at_
   absl::Time retry_at_ = absl::InfinitePast();

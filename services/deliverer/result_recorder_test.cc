@@ -69,7 +69,7 @@ TEST(ResultRecorderTest, ARowThatCannotBeWrittenDoesNotHoldBackItsBatch) {
   bad.delivery_id = "not-a-uuid";  // the database refuses this row, whatever it is retried with
   int written = 0;
   absl::Notification both;
-  ResultRecorder recorder(kReplica, &store, &metrics, [&] {
+  ResultRecorder recorder(kReplica, &store, &metrics, [&](bool) {
     if (++written == 1) both.Notify();
   });
   recorder.Add({Succeeded(good_row), bad, Succeeded(other_row)});

@@ -23,6 +23,7 @@ WebhookRequest BuildWebhookRequest(const ClaimedDelivery& d, const SecretBox& se
   add("user-agent", "Argus-Webhooks/1", true);
   add("argus-event", d.event.type, true);
   add("argus-delivery", d.event.id, true);
+  if (d.event.sequence > 0) add("argus-sequence", absl::StrCat(d.event.sequence), true);
   std::map<std::string, std::string> custom = ep.legacy_headers;
   if (!ep.sealed_headers.empty()) {
     absl::StatusOr<std::map<std::string, std::string>> opened =

@@ -103,6 +103,16 @@ TEST_F(WebhookRequestTest, CustomHeadersAreSentButNeverLogged) {
   EXPECT_EQ(req.logged_headers["x-empty"], "");
 }
 
+TEST_F(WebhookRequestTest, AnOrderedDeliveryCarriesItsSequenceInHeaderAndBody) {
+  ep_.secrets = {{box_.Seal(kNewSecret, "ep1")}};
+  EXPECT_EQ(Headers(Build().http).count("argus-sequence"), 0u);
+  d_.event.sequence = 7;
+  WebhookRequest req = Build();
+  EXPECT_EQ(Headers(req.http)["argus-sequence"], "7");
+  EXPECT_EQ(req.logged_headers["argus-sequence"], "7");
+  EXPECT_TRUE(absl::StrContains(req.http.body, "\"sequence\":7,")) << req.http.body;
+}
+
 TEST_F(WebhookRequestTest, ChatFormatsAreNotSigned) {
   ep_.format = Format::kSlack;
   WebhookRequest req = Build();

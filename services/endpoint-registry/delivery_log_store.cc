@@ -53,7 +53,10 @@ SELECT type, coalesce(project, ''), (extract(epoch from occurred_at) * 1000000):
 FROM events WHERE id = $1::uuid AND org_id = $2::uuid)sql";
 
 // Back into the queue (due now, the retry schedule restarting), unless it
-// is being sent right now.
+// is being sent right now. To an ordered endpoint it goes with the number
+// it was first sent with (a receiver sees a replay) and waits for its turn
+// like any other (the lowest number goes first); an endpoint paused by an
+// ordered failure is resumed: its head goes next (migration 0009).
 constexpr char kRedeliver[] = R"sql(
 WITH d AS (
   UPDATE deliveries d SET state = 1 /* pending */, retry_base = d.attempts,
@@ -63,10 +66,18 @@ WITH d AS (
     AND ep.deleted_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM delivery_queue q
                     WHERE q.delivery_id = d.id AND q.lease_owner IS NOT NULL)
-  RETURNING d.id, d.bucket_at, d.event_id, d.endpoint_id, d.attempts)
+  RETURNING d.id, d.bucket_at, d.event_id, d.endpoint_id, d.attempts,
+            CASE WHEN ep.ordering = 1 /* ordered */ THEN d.sequence END AS sequence,
+            ep.state AS endpoint_state),
+resumed AS (
+  UPDATE endpoints SET state = 1 /* enabled */, disabled_reason = '', consecutive_failures = 0,
+    updated_at = now()
+  WHERE id IN (SELECT endpoint_id FROM d WHERE endpoint_state = 4 /* paused in order */)
+    AND state = 4 /* paused in order */)
 INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, attempts, retry_base,
-                            hold)
-SELECT id, bucket_at, event_id, endpoint_id, attempts, attempts, argus_endpoint_hold(endpoint_id)
+                            hold, sequence)
+SELECT id, bucket_at, event_id, endpoint_id, attempts, attempts, argus_endpoint_hold(endpoint_id),
+       sequence
 FROM d
 ON CONFLICT (delivery_id) DO UPDATE SET due_at = now(), retry_base = EXCLUDED.retry_base
   WHERE delivery_queue.lease_owner IS NULL
@@ -76,17 +87,22 @@ constexpr char kDeliveryState[] = R"sql(
 SELECT d.state FROM deliveries d JOIN endpoints ep ON ep.id = d.endpoint_id
 WHERE d.id = $1::uuid AND d.org_id = $2::uuid AND ep.deleted_at IS NULL)sql";
 
+// To an ordered endpoint they go in the order of their numbers, each
+// waiting for its turn (see kRedeliver).
 constexpr char kRecoverFailed[] = R"sql(
 WITH d AS (
-  UPDATE deliveries SET state = 1 /* pending */, retry_base = attempts, next_attempt_at = now(),
-    finished_at = NULL
-  WHERE endpoint_id = $1::uuid AND state = 4 /* failed */
-    AND created_at >= 'epoch'::timestamptz + $2 * interval '1 microsecond'
-  RETURNING id, bucket_at, event_id, endpoint_id, attempts)
+  UPDATE deliveries d SET state = 1 /* pending */, retry_base = d.attempts,
+    next_attempt_at = now(), finished_at = NULL
+  FROM endpoints ep
+  WHERE d.endpoint_id = $1::uuid AND d.state = 4 /* failed */ AND ep.id = d.endpoint_id
+    AND d.created_at >= 'epoch'::timestamptz + $2 * interval '1 microsecond'
+  RETURNING d.id, d.bucket_at, d.event_id, d.endpoint_id, d.attempts,
+            CASE WHEN ep.ordering = 1 /* ordered */ THEN d.sequence END AS sequence)
 INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, attempts, retry_base,
-                            hold)
-SELECT id, bucket_at, event_id, endpoint_id, attempts, attempts, argus_endpoint_hold(endpoint_id)
-FROM d
+                            hold, sequence)
+SELECT id, bucket_at, event_id, endpoint_id, attempts, attempts, argus_endpoint_hold(endpoint_id),
+       sequence
+FROM d ORDER BY sequence
 ON CONFLICT (delivery_id) DO NOTHING)sql";
 
 constexpr char kAttemptStats[] = R"sql(
@@ -275,7 +291,8 @@ absl::StatusOr<std::string> DeliveryLogStore::SendTestEvent(const std::string& o
                                           .type = "webhook.test",
                                           .occurred_at = absl::Now(),
                                           .payload_json = payload_json,
-                                          .endpoint_ids = {endpoint_id}}},
+                                          .endpoint_ids = {endpoint_id},
+                                          .outside_order = true}},
                                         std::nullopt);
     auto it = written.deliveries.find(event_id);
     if (it == written.deliveries.end()) {  // paused or deleted meanwhile

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/custom_headers.h"
+#include "common/delivery_vocabulary.h"
 #include "common/event_types.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -36,8 +37,10 @@ void ToProto(const EndpointRecord& r, v1::Endpoint* out) {
     SetDuration(absl::Milliseconds(ms), out->add_retry_schedule());
   }
   out->set_rate_limit_per_second(r.rate_limit_per_second);
-  out->set_state(static_cast<v1::EndpointState>(r.state));
+  out->set_state(static_cast<v1::EndpointState>(ApiEndpointState(r.state)));
   out->set_disabled_reason(r.disabled_reason);
+  out->set_ordering(static_cast<v1::Ordering>(r.ordering));
+  out->set_on_ordered_failure(static_cast<v1::OrderedFailure>(r.on_ordered_failure));
   SetTimestampMicros(r.created_us, out->mutable_create_time());
   SetTimestampMicros(r.updated_us, out->mutable_update_time());
   if (r.last_attempt_us) {
@@ -117,7 +120,11 @@ absl::Status EndpointRegistryService::Create(const Caller& caller,
   ARGUS_ASSIGN_OR_RETURN(std::vector<int64_t> schedule,
                          ValidateRetrySchedule(Durations(req.retry_schedule())));
   ARGUS_RETURN_IF_ERROR(ValidateRateLimit(req.rate_limit_per_second()));
+  ARGUS_ASSIGN_OR_RETURN(int ordering, ResolveOrdering(req.ordering()));
+  ARGUS_ASSIGN_OR_RETURN(int on_ordered_failure, ResolveOrderedFailure(req.on_ordered_failure()));
   EndpointRecord record;
+  record.ordering = ordering;
+  record.on_ordered_failure = on_ordered_failure;
   record.event_types = Strings(req.event_types());
   ARGUS_RETURN_IF_ERROR(CheckSubscriptions(record.event_types));
 
@@ -164,11 +171,15 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
     if (e.headers_size() > 0) paths.push_back("headers");
     if (e.retry_schedule_size() > 0) paths.push_back("retry_schedule");
     if (e.rate_limit_per_second() > 0) paths.push_back("rate_limit_per_second");
+    if (e.ordering() != v1::ORDERING_UNSPECIFIED) paths.push_back("ordering");
+    if (e.on_ordered_failure() != v1::ORDERED_FAILURE_UNSPECIFIED) {
+      paths.push_back("on_ordered_failure");
+    }
   }
   if (paths.empty()) {
     return absl::InvalidArgumentError(
-        "nothing to update: set label, event_types, headers, retry_schedule or "
-        "rate_limit_per_second (and list them in update_mask)");
+        "nothing to update: set label, event_types, headers, retry_schedule, "
+        "rate_limit_per_second, ordering or on_ordered_failure (and list them in update_mask)");
   }
   EndpointChanges changes;
   for (const std::string& path : paths) {
@@ -191,11 +202,16 @@ absl::Status EndpointRegistryService::Update(const Caller& caller,
     } else if (path == "rate_limit_per_second") {
       ARGUS_RETURN_IF_ERROR(ValidateRateLimit(e.rate_limit_per_second()));
       changes.rate_limit_per_second = e.rate_limit_per_second();
+    } else if (path == "ordering") {
+      ARGUS_ASSIGN_OR_RETURN(changes.ordering, ResolveOrdering(e.ordering()));
+    } else if (path == "on_ordered_failure") {
+      ARGUS_ASSIGN_OR_RETURN(changes.on_ordered_failure,
+                             ResolveOrderedFailure(e.on_ordered_failure()));
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("update_mask: \"", path,
-                       "\" cannot be updated; updatable fields are label, "
-                       "event_types, headers, retry_schedule, rate_limit_per_second"));
+                       "\" cannot be updated; updatable fields are label, event_types, headers, "
+                       "retry_schedule, rate_limit_per_second, ordering, on_ordered_failure"));
     }
   }
   ARGUS_ASSIGN_OR_RETURN(EndpointRecord updated, store_->Update(caller.org.id, e.id(), changes));

@@ -172,6 +172,11 @@ TEST_F(EndpointRegistryTest, CreateValidationNamesTheProblem) {
        "retry_schedule[0]"},
       {"rate limit", [](auto& r) { r.set_rate_limit_per_second(1000000); }, "rate_limit"},
       {"format value", [](auto& r) { r.set_format(static_cast<v1::Format>(9)); }, "format"},
+      {"ordering value", [](auto& r) { r.set_ordering(static_cast<v1::Ordering>(5)); },
+       "ordering: unknown value 5"},
+      {"failure value",
+       [](auto& r) { r.set_on_ordered_failure(static_cast<v1::OrderedFailure>(3)); },
+       "on_ordered_failure"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -321,6 +326,58 @@ TEST_F(EndpointRegistryTest, UpdateChangesOnlyMaskedFieldsAndUrlFormatAreReadOnl
   ExpectError(
       harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), bad_path, &out),
       grpc::StatusCode::INVALID_ARGUMENT, "\"state\" cannot be updated");
+}
+
+TEST_F(EndpointRegistryTest, OrderingChangesNumberTheQueuedDeliveriesNotYetStarted) {
+  v1::Endpoint e = CreateOk(NativeRequest());
+  EXPECT_EQ(e.ordering(), v1::ORDERING_UNSPECIFIED);
+  EXPECT_EQ(e.on_ordered_failure(), v1::PAUSE);
+  // Three queued deliveries, created one after another; the second has
+  // been attempted already (started: it stays unordered).
+  for (int i = 0; i < 3; ++i) {
+    db_.QueryValue(absl::StrCat(
+        "WITH ev AS (INSERT INTO events (org_id, type, occurred_at, payload) "
+        "SELECT org_id, 'user.login', now(), '{\"i\":",
+        i, "}' FROM endpoints WHERE id = '", e.id(),
+        "' RETURNING id, org_id, bucket_at), d AS (INSERT INTO deliveries "
+        "(event_id, endpoint_id, org_id, created_at) SELECT ev.id, '",
+        e.id(), "', ev.org_id, now() + interval '", i,
+        " ms' FROM ev RETURNING id, bucket_at, event_id, endpoint_id) "
+        "INSERT INTO delivery_queue (delivery_id, bucket_at, event_id, endpoint_id, attempts) "
+        "SELECT id, bucket_at, event_id, endpoint_id, ",
+        i == 1 ? 1 : 0, " FROM d RETURNING 1"));
+  }
+  auto queue = [&] {
+    return db_.QueryValue(absl::StrCat(
+        "SELECT string_agg(coalesce(q.sequence::text, '-') || ':' || q.hold, ',' ORDER BY "
+        "d.created_at) FROM delivery_queue q JOIN deliveries d ON d.id = q.delivery_id "
+        "WHERE q.endpoint_id = '",
+        e.id(), "'"));
+  };
+  v1::UpdateEndpointRequest req;
+  req.mutable_endpoint()->set_id(e.id());
+  req.mutable_endpoint()->set_ordering(v1::ORDERED);
+  req.mutable_endpoint()->set_on_ordered_failure(v1::SKIP);
+  v1::Endpoint out;
+  ASSERT_TRUE(
+      harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), req, &out).ok());
+  EXPECT_EQ(out.ordering(), v1::ORDERED);
+  EXPECT_EQ(out.on_ordered_failure(), v1::SKIP);
+  EXPECT_EQ(queue(), "1:0,-:0,2:3") << "the first is the head, the started one stays unordered";
+  // Setting it again changes nothing; unordered again, nothing waits.
+  ASSERT_TRUE(
+      harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), req, &out).ok());
+  EXPECT_EQ(queue(), "1:0,-:0,2:3");
+  req.mutable_endpoint()->set_ordering(v1::ORDERING_UNSPECIFIED);
+  req.mutable_update_mask()->add_paths("ordering");
+  ASSERT_TRUE(
+      harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), req, &out).ok());
+  EXPECT_EQ(out.ordering(), v1::ORDERING_UNSPECIFIED);
+  EXPECT_EQ(queue(), "-:0,-:0,-:0");
+
+  req.mutable_endpoint()->set_ordering(static_cast<v1::Ordering>(4));
+  ExpectError(harness_.stub().UpdateEndpoint(RegistryHarness::Context(admin_).get(), req, &out),
+              grpc::StatusCode::INVALID_ARGUMENT, "ordering: unknown value 4");
 }
 
 TEST_F(EndpointRegistryTest, PauseResumeDelete) {

@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/delivery_vocabulary.h"
 
 namespace argus {
 
@@ -67,6 +68,25 @@ absl::Status ValidateRateLimit(uint32_t per_second) {
                                                    kMaxRateLimitPerSecond, " (0 = no limit)"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> ResolveOrdering(int requested) {
+  if (requested != static_cast<int>(Ordering::kUnordered) &&
+      requested != static_cast<int>(Ordering::kOrdered)) {
+    return absl::InvalidArgumentError(absl::StrCat("ordering: unknown value ", requested,
+                                                   " (ORDERING_UNSPECIFIED = unordered, ORDERED)"));
+  }
+  return requested;
+}
+
+absl::StatusOr<int> ResolveOrderedFailure(int requested) {
+  if (requested == 0) return static_cast<int>(OrderedFailure::kPause);
+  if (requested != static_cast<int>(OrderedFailure::kPause) &&
+      requested != static_cast<int>(OrderedFailure::kSkip)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("on_ordered_failure: unknown value ", requested, " (PAUSE or SKIP)"));
+  }
+  return requested;
 }
 
 }  // namespace argus

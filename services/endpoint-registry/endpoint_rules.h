@@ -37,6 +37,11 @@ absl::StatusOr<std::vector<int64_t>> ValidateRetrySchedule(
 
 absl::Status ValidateRateLimit(uint32_t per_second);
 
+// argus.webhooks.v1.Ordering: ORDERING_UNSPECIFIED or ORDERED, as stored.
+absl::StatusOr<int> ResolveOrdering(int requested);
+// argus.webhooks.v1.OrderedFailure, as stored: unspecified is PAUSE.
+absl::StatusOr<int> ResolveOrderedFailure(int requested);
+
 }  // namespace argus
 
 #endif  // ARGUS_SERVICES_ENDPOINT_REGISTRY_ENDPOINT_RULES_H_

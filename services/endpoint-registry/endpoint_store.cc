@@ -23,19 +23,20 @@ constexpr char kColumns[] = R"sql(
   (extract(epoch from created_at) * 1000000)::bigint,
   (extract(epoch from updated_at) * 1000000)::bigint,
   (extract(epoch from last_attempt_at) * 1000000)::bigint,
-  coalesce(last_status_code, 0), coalesce(last_error, ''))sql";
+  coalesce(last_status_code, 0), coalesce(last_error, ''), ordering, on_ordered_failure)sql";
 
 constexpr char kListEventTypes[] =
     "SELECT name, category, description FROM event_types ORDER BY name";
 
 constexpr char kInsertEndpoint[] = R"sql(
 INSERT INTO endpoints (id, org_id, project, label, url, format, event_types, headers,
-                       retry_schedule_ms, rate_limit_per_second, sealed_headers)
+                       retry_schedule_ms, rate_limit_per_second, sealed_headers, ordering,
+                       on_ordered_failure)
 VALUES ($1::uuid, $2::uuid, NULLIF($3, ''), $4, $5, $6,
         ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), $8::jsonb,
         CASE WHEN $9::jsonb = '[]' THEN NULL
              ELSE ARRAY(SELECT jsonb_array_elements_text($9::jsonb)::integer) END,
-        $10, $11))sql";
+        $10, $11, $12, $13))sql";
 
 // Rows from before migration 0006 keep header values in plain text.
 constexpr char kUnsealedHeaders[] = R"sql(
@@ -85,7 +86,21 @@ UPDATE endpoints SET
                            WHEN $6::jsonb = '[]' THEN NULL
                            ELSE ARRAY(SELECT jsonb_array_elements_text($6::jsonb)::integer) END,
   rate_limit_per_second = COALESCE($7::integer, rate_limit_per_second),
+  ordering = COALESCE($9::smallint, ordering),
+  on_ordered_failure = COALESCE($10::smallint, on_ordered_failure),
   updated_at = now())sql";
+
+// An ordering change takes the endpoint's order row before the endpoint's
+// row, as the deliverer's result writes do (DeliveryStore::Record): the
+// two never deadlock. Returns the ordering before the change.
+constexpr char kCreateOrder[] = R"sql(
+INSERT INTO endpoint_order (endpoint_id)
+SELECT id FROM endpoints WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL
+ON CONFLICT (endpoint_id) DO NOTHING)sql";
+constexpr char kLockOrder[] = R"sql(
+SELECT ep.ordering FROM endpoint_order o JOIN endpoints ep ON ep.id = o.endpoint_id
+WHERE ep.org_id = $1::uuid AND ep.id = $2::uuid AND ep.deleted_at IS NULL FOR UPDATE OF o)sql";
+constexpr char kOrderQueue[] = "SELECT argus_order_queue($1::uuid, $2)";
 
 constexpr char kSetState[] = R"sql(
 UPDATE endpoints SET state = $3::smallint,
@@ -127,6 +142,8 @@ EndpointRecord ReadEndpoint(const pqxx::row& row) {
   r.last_status_code = row[14].as<int>();
   r.last_error = row[15].as<std::string>();
   r.last_success = IsSuccessfulAttempt(r.last_status_code, r.last_error);
+  r.ordering = row[16].as<int>();
+  r.on_ordered_failure = row[17].as<int>();
   return r;
 }
 
@@ -174,7 +191,7 @@ absl::Status EndpointStore::Create(const std::string& org_id, const EndpointReco
     tx.exec_params0(kInsertEndpoint, r.id, org_id, r.project, r.label, r.url, r.format,
                     Json(r.event_types).dump(), Json(r.headers).dump(),
                     Json(r.retry_schedule_ms).dump(), r.rate_limit_per_second,
-                    pqxx::binarystring(r.sealed_headers));
+                    pqxx::binarystring(r.sealed_headers), r.ordering, r.on_ordered_failure);
     if (!sealed_secret.empty()) {
       tx.exec_params0(kInsertSecret, r.id, pqxx::binarystring(sealed_secret));
     }
@@ -217,10 +234,26 @@ absl::StatusOr<EndpointRecord> EndpointStore::Update(const std::string& org_id,
   static const std::string kSql = absl::StrCat(kUpdateSet, kWhereLive, " RETURNING ", kColumns);
   std::optional<int64_t> rate;
   if (ch.rate_limit_per_second) rate = *ch.rate_limit_per_second;
-  return ChangeEndpoint(pool_, "update_endpoint", kSql, org_id, id, ch.label,
-                        JsonIfSet(ch.event_types), JsonIfSet(ch.headers),
-                        JsonIfSet(ch.retry_schedule_ms), rate,
-                        pqxx::binarystring(ch.sealed_headers));
+  return pool_->Write("update_endpoint", [&](pqxx::work& tx) -> absl::StatusOr<EndpointRecord> {
+    std::optional<int> ordering_before;
+    if (ch.ordering) {
+      tx.exec_params0(kCreateOrder, org_id, id);
+      pqxx::result locked = tx.exec_params(kLockOrder, org_id, id);
+      if (locked.empty()) return EndpointNotFound(id);
+      ordering_before = locked[0][0].as<int>();
+    }
+    pqxx::result r =
+        tx.exec_params(kSql, org_id, id, ch.label, JsonIfSet(ch.event_types), JsonIfSet(ch.headers),
+                       JsonIfSet(ch.retry_schedule_ms), rate, pqxx::binarystring(ch.sealed_headers),
+                       ch.ordering, ch.on_ordered_failure);
+    if (r.empty()) return EndpointNotFound(id);
+    if (ch.ordering && *ch.ordering != *ordering_before) {
+      tx.exec_params1(kOrderQueue, id, *ch.ordering == static_cast<int>(Ordering::kOrdered));
+      WakeDeliverers(tx);
+    }
+    MarkSubscriptionsChanged(tx, org_id);
+    return ReadEndpoint(r[0]);
+  });
 }
 
 absl::StatusOr<int> EndpointStore::SealLegacyHeaders(

@@ -28,8 +28,10 @@ struct EndpointRecord {
   std::string sealed_headers;
   std::vector<int64_t> retry_schedule_ms;  // empty = default schedule
   uint32_t rate_limit_per_second = 0;
-  int state = 1;
+  int state = 1;  // as stored: 4 is "paused in order" (ApiEndpointState)
   std::string disabled_reason;
+  int ordering = 0;
+  int on_ordered_failure = 1;
   int64_t created_us = 0;
   int64_t updated_us = 0;
   // Last finished attempt, if any.
@@ -47,6 +49,8 @@ struct EndpointChanges {
   std::string sealed_headers;                                 // with `headers`
   std::optional<std::vector<int64_t>> retry_schedule_ms;
   std::optional<uint32_t> rate_limit_per_second;
+  std::optional<int> ordering;  // a change numbers or unnumbers the queue
+  std::optional<int> on_ordered_failure;
 };
 
 struct EventTypeRecord {

@@ -43,9 +43,17 @@ HttpsReceiver::HttpsReceiver(const TestCa& ca)
     for (const auto& [name, value] : req.headers) r.headers[absl::AsciiStrToLower(name)] = value;
     Reply reply;
     {
+      // Under a lock of its own, never held while a request is answered: a
+      // request that arrives while another is handled counts both.
+      std::lock_guard<std::mutex> lock(active_mu_);
+      max_active_[req.path] = std::max(max_active_[req.path], ++active_[req.path]);
+    }
+    {
       std::unique_lock<std::mutex> lock(mu_);
       auto it = scripts_.find(req.path);
-      if (it != scripts_.end() && !it->second.empty()) {
+      if (auto responder = responders_.find(req.path); responder != responders_.end()) {
+        reply = responder->second(r);
+      } else if (it != scripts_.end() && !it->second.empty()) {
         size_t i = std::min(served_[req.path]++, it->second.size() - 1);
         reply = it->second[i];
       }
@@ -56,6 +64,10 @@ HttpsReceiver::HttpsReceiver(const TestCa& ca)
         changed_.wait_for(lock, std::chrono::seconds(60), [this] { return released_; });
         reply = Reply{.status = 503, .body = "released"};
       }
+    }
+    {
+      std::lock_guard<std::mutex> lock(active_mu_);
+      --active_[req.path];
     }
     res.status = reply.status;
     for (const auto& [k, v] : reply.headers) res.set_header(k, v);
@@ -80,8 +92,22 @@ std::string HttpsReceiver::Url(const std::string& path) const {
 
 void HttpsReceiver::Script(const std::string& path, std::vector<Reply> replies) {
   std::lock_guard<std::mutex> lock(mu_);
+  responders_.erase(path);
   scripts_[path] = std::move(replies);
   served_[path] = 0;
+}
+
+void HttpsReceiver::Respond(const std::string& path,
+                            std::function<Reply(const ReceivedRequest&)> responder) {
+  std::lock_guard<std::mutex> lock(mu_);
+  scripts_.erase(path);
+  responders_[path] = std::move(responder);
+}
+
+int HttpsReceiver::MaxConcurrent(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(active_mu_);
+  auto it = max_active_.find(path);
+  return it == max_active_.end() ? 0 : it->second;
 }
 
 std::vector<ReceivedRequest> HttpsReceiver::Received(const std::string& path) const {

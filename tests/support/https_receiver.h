@@ -2,6 +2,7 @@
 #define ARGUS_TESTS_SUPPORT_HTTPS_RECEIVER_H_
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,11 @@ class HttpsReceiver {
   std::string Url(const std::string& path) const;
 
   void Script(const std::string& path, std::vector<Reply> replies);
+  // Answers `path` with what `responder` returns for each request (called
+  // under the receiver's lock, one request at a time); replaces a script.
+  void Respond(const std::string& path, std::function<Reply(const ReceivedRequest&)> responder);
+  // The most requests to `path` that were being handled at the same time.
+  int MaxConcurrent(const std::string& path) const;
   std::vector<ReceivedRequest> Received(const std::string& path) const;
   size_t Count(const std::string& path) const;
   // Waits until at least `n` requests reached `path`, up to `timeout`.
@@ -73,6 +79,10 @@ class HttpsReceiver {
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   std::map<std::string, std::vector<Reply>> scripts_;
+  std::map<std::string, std::function<Reply(const ReceivedRequest&)>> responders_;
+  mutable std::mutex active_mu_;
+  std::map<std::string, int> active_;  // requests being handled, by path
+  std::map<std::string, int> max_active_;
   std::map<std::string, size_t> served_;
   std::vector<ReceivedRequest> received_;
   bool released_ = false;
