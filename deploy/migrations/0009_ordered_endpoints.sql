@@ -7,7 +7,7 @@
 -- head (the lowest number) has its endpoint's hold; every other one is
 -- held "behind" (hold 3) and outside the due index, so no claim reads it.
 -- When the head's queue row goes (succeeded, failed, cancelled), the next
--- lowest gets its endpoint's hold in the same transaction
+-- lowest gets its endpoint's hold in the same statement
 -- (argus_next_in_order). Whoever adds or removes a sequenced row first locks
 -- the endpoint's endpoint_order row, and the statements that decide "head or
 -- behind" run after that lock with a snapshot of their own: a publish and a
@@ -60,24 +60,35 @@ END $$;
 CREATE TRIGGER delivery_queue_in_order BEFORE INSERT ON delivery_queue
 FOR EACH ROW WHEN (NEW.sequence IS NOT NULL) EXECUTE FUNCTION argus_queue_in_order();
 
--- The head went: the next lowest number gets its endpoint's hold.
+-- Heads went: the next lowest number of each of their endpoints gets its
+-- endpoint's hold. Once per statement, over all the rows it deleted (a
+-- batch of results ends many endpoints' heads at once), the endpoints'
+-- order rows locked in id order.
 CREATE FUNCTION argus_next_in_order() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  ended uuid[];
 BEGIN
-  PERFORM 1 FROM endpoint_order WHERE endpoint_id = OLD.endpoint_id FOR UPDATE;
-  UPDATE delivery_queue SET hold = argus_endpoint_hold(OLD.endpoint_id)
-  WHERE delivery_id = (SELECT delivery_id FROM delivery_queue
-                       WHERE endpoint_id = OLD.endpoint_id AND sequence IS NOT NULL
-                       ORDER BY sequence LIMIT 1)
-    AND hold = 3 /* behind */;
+  SELECT array_agg(DISTINCT endpoint_id ORDER BY endpoint_id) INTO ended FROM gone
+  WHERE sequence IS NOT NULL AND hold <> 3 /* behind */;
+  IF ended IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM 1 FROM endpoint_order WHERE endpoint_id = ANY (ended) ORDER BY endpoint_id FOR UPDATE;
+  UPDATE delivery_queue q SET hold = argus_endpoint_hold(q.endpoint_id)
+  FROM unnest(ended) AS e(endpoint_id),
+       LATERAL (SELECT delivery_id, hold FROM delivery_queue
+                WHERE endpoint_id = e.endpoint_id AND sequence IS NOT NULL
+                ORDER BY sequence LIMIT 1) next
+  WHERE q.delivery_id = next.delivery_id AND next.hold = 3 /* behind */;
   RETURN NULL;
 END $$;
 CREATE TRIGGER delivery_queue_next_in_order AFTER DELETE ON delivery_queue
-FOR EACH ROW WHEN (OLD.sequence IS NOT NULL AND OLD.hold <> 3 /* behind */)
-EXECUTE FUNCTION argus_next_in_order();
+REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION argus_next_in_order();
 
 -- Makes an endpoint's queue ordered or unordered (UpdateEndpoint changing
--- `ordering`; the caller holds the endpoint_order row). Ordered: the
+-- `ordering`, holding the endpoint's row; the order row is taken here,
+-- after it, as result writes take them). Ordered: the
 -- deliveries not yet started (no attempt, no lease) get numbers in the order
 -- they were created, the first of them the head unless a sequenced row is
 -- queued already. Unordered: every queued row loses its number and nothing
@@ -88,6 +99,8 @@ DECLARE
   base bigint;
   had_head boolean;
 BEGIN
+  INSERT INTO endpoint_order (endpoint_id) VALUES (endpoint) ON CONFLICT DO NOTHING;
+  PERFORM 1 FROM endpoint_order WHERE endpoint_id = endpoint FOR UPDATE;
   IF NOT ordered THEN
     UPDATE delivery_queue
     SET sequence = NULL,

@@ -53,16 +53,6 @@ SELECT c.delivery_id::text, c.endpoint_id::text, c.attempts + 1, e.id::text, e.t
 FROM claimed c
 JOIN events e ON e.id = c.event_id AND e.bucket_at = c.bucket_at)sql";
 
-// Ordered endpoints' order rows, in id order, before anything else a
-// result write locks (publishes lock them in the same order; see migration
-// 0009), when a batch has two or more: their heads' triggers would lock them
-// in whatever order the rows are written. One alone (the common case: it
-// costs a round trip per delivery of an ordered endpoint) is locked by its
-// trigger.
-constexpr char kLockOrder[] = R"sql(
-SELECT 1 FROM endpoint_order WHERE endpoint_id = ANY($1::uuid[]) ORDER BY endpoint_id
-FOR UPDATE)sql";
-
 // A batch's results: the attempt rows ($4, AttemptRowsJson); queue rows of
 // finished deliveries go (an ordered
 // endpoint's next row becomes its head, migration 0009's trigger), those to
@@ -77,8 +67,12 @@ FOR UPDATE)sql";
 // trigger; a leased row is not its to set). A batch without retries needs
 // no hold and updates them after: replicas sharing endpoints then wait for
 // each other's locks only through that statement and the commit, not
-// through this one. A batch is planned for its own partition keys ($3, a
-// list), so the history update reads only the partitions involved, each row
+// through this one; unless it ends an ordered endpoint's delivery: the
+// trigger that moves its head locks the endpoint's order row at the end of
+// this statement, and every result write takes endpoint rows before order
+// rows (a batch of successes too: kSummaryUpdate runs after the rest of its
+// statement, the trigger after that), so two never deadlock. A batch is planned for its own
+// partition keys ($3, a list), so the history update reads only the partitions involved, each row
 // by primary key. A batch of one (an ordered endpoint's head, a quiet
 // system) runs it prepared instead: planning the statement took 0.7 ms of
 // a 1 ms execution, and one row prunes at run time just as well.
@@ -447,7 +441,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   // The latest attempt per endpoint, and how many failures it had in this batch.
   std::map<std::string, Json> endpoints;
   std::set<std::string> buckets;
-  std::set<std::string> ordered;
+  bool has_ordered = false;
   bool retries = false;
   bool all_succeeded = true;
   for (const AttemptRecord& r : records) {
@@ -456,7 +450,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
                           : r.verdict == DeliveryVerdict::kRetry   ? DeliveryState::kPending
                                                                    : DeliveryState::kFailed;
     retries = retries || state == DeliveryState::kPending;
-    if (r.sequence > 0) ordered.insert(r.endpoint_id);
+    has_ordered = has_ordered || r.sequence > 0;
     deliveries.push_back({{"id", r.delivery_id},
                           {"bucket_at", r.bucket_at},
                           {"state", static_cast<int>(state)},
@@ -488,7 +482,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   int64_t no_success_ms = absl::ToInt64Milliseconds(auto_disable_.no_success_for);
   std::string no_success = absl::FormatDuration(auto_disable_.no_success_for);
 
-  if (all_succeeded && ordered.size() <= 1) {
+  if (all_succeeded) {
     return pool_->Exec("record_attempts", [&](pqxx::nontransaction& tx) -> absl::StatusOr<int> {
       if (records.size() == 1) {
         tx.exec_prepared0(kRecordSucceededOneName, JsonText(deliveries), replica,
@@ -517,11 +511,9 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
         ++disabled;
       }
     };
-    if (ordered.size() > 1) {
-      tx.exec_params(kLockOrder, UuidArray({ordered.begin(), ordered.end()}));
-    }
     // Before or after the queue: see kRecordCtes.
-    if (retries) update_endpoints();
+    bool summaries_first = retries || has_ordered;
+    if (summaries_first) update_endpoints();
     if (records.size() == 1) {
       tx.exec_prepared0(kRecordOneName, JsonText(deliveries), replica, TextArray(buckets),
                         AttemptRowsJson(records));
@@ -529,7 +521,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
       tx.exec_params0(RecordDeliveriesSql(), JsonText(deliveries), replica, TextArray(buckets),
                       AttemptRowsJson(records));
     }
-    if (!retries) update_endpoints();
+    if (!summaries_first) update_endpoints();
     if (disabled > 0) WakeDeliverers(tx);
     return disabled;
   });

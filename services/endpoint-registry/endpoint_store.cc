@@ -90,16 +90,12 @@ UPDATE endpoints SET
   on_ordered_failure = COALESCE($10::smallint, on_ordered_failure),
   updated_at = now())sql";
 
-// An ordering change takes the endpoint's order row before the endpoint's
-// row, as the deliverer's result writes do (DeliveryStore::Record): the
-// two never deadlock. Returns the ordering before the change.
-constexpr char kCreateOrder[] = R"sql(
-INSERT INTO endpoint_order (endpoint_id)
-SELECT id FROM endpoints WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL
-ON CONFLICT (endpoint_id) DO NOTHING)sql";
-constexpr char kLockOrder[] = R"sql(
-SELECT ep.ordering FROM endpoint_order o JOIN endpoints ep ON ep.id = o.endpoint_id
-WHERE ep.org_id = $1::uuid AND ep.id = $2::uuid AND ep.deleted_at IS NULL FOR UPDATE OF o)sql";
+// An ordering change locks the endpoint's row first (argus_order_queue then
+// takes its order row, the order the deliverer's result writes take them
+// in); returns the ordering before the change.
+constexpr char kOrderingBefore[] = R"sql(
+SELECT ordering FROM endpoints
+WHERE org_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL FOR UPDATE)sql";
 constexpr char kOrderQueue[] = "SELECT argus_order_queue($1::uuid, $2)";
 
 constexpr char kSetState[] = R"sql(
@@ -237,10 +233,9 @@ absl::StatusOr<EndpointRecord> EndpointStore::Update(const std::string& org_id,
   return pool_->Write("update_endpoint", [&](pqxx::work& tx) -> absl::StatusOr<EndpointRecord> {
     std::optional<int> ordering_before;
     if (ch.ordering) {
-      tx.exec_params0(kCreateOrder, org_id, id);
-      pqxx::result locked = tx.exec_params(kLockOrder, org_id, id);
-      if (locked.empty()) return EndpointNotFound(id);
-      ordering_before = locked[0][0].as<int>();
+      pqxx::result before = tx.exec_params(kOrderingBefore, org_id, id);
+      if (before.empty()) return EndpointNotFound(id);
+      ordering_before = before[0][0].as<int>();
     }
     pqxx::result r =
         tx.exec_params(kSql, org_id, id, ch.label, JsonIfSet(ch.event_types), JsonIfSet(ch.headers),
