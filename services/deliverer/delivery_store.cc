@@ -54,11 +54,11 @@ FROM claimed c
 JOIN events e ON e.id = c.event_id AND e.bucket_at = c.bucket_at)sql";
 
 // A batch's results: the attempt rows ($4, AttemptRowsJson); queue rows of
-// finished deliveries go (an ordered
-// endpoint's next row becomes its head, migration 0009's trigger), those to
-// retry get their due time and the hold their endpoint now calls for (and a
-// head kept by a pause in order its restarted schedule, retry_base); then
-// the history row of each delivery whose queue row this replica still held.
+// finished deliveries go (an ordered endpoint's next row becomes its head,
+// migration 0009's trigger), those to retry get their due time and the hold
+// their endpoint now calls for (and a head kept by a pause in order its
+// restarted schedule, retry_base); then the history row of each delivery
+// whose queue row this replica still held.
 // A retry gets its endpoint's hold as this statement sees it. So a batch
 // with retries updates the endpoints' summaries before (kSummaryUpdate,
 // same transaction), which locks those endpoints' rows: a pause, a
@@ -71,11 +71,12 @@ JOIN events e ON e.id = c.event_id AND e.bucket_at = c.bucket_at)sql";
 // trigger that moves its head locks the endpoint's order row at the end of
 // this statement, and every result write takes endpoint rows before order
 // rows (a batch of successes too: kSummaryUpdate runs after the rest of its
-// statement, the trigger after that), so two never deadlock. A batch is planned for its own
-// partition keys ($3, a list), so the history update reads only the partitions involved, each row
-// by primary key. A batch of one (an ordered endpoint's head, a quiet
-// system) runs it prepared instead: planning the statement took 0.7 ms of
-// a 1 ms execution, and one row prunes at run time just as well.
+// statement, the trigger after that), so two never deadlock. A batch is
+// planned for its own partition keys ($3, a list), so the history update
+// reads only the partitions involved, each row by primary key. A batch of
+// one (an ordered endpoint's head, a quiet system) runs it prepared
+// instead: planning the statement took 0.7 ms of a 1 ms execution, and one
+// row prunes at run time just as well.
 constexpr char kRecordOneName[] = "record_one";
 constexpr char kRecordCtes[] = R"sql(
 r AS MATERIALIZED (
@@ -463,14 +464,15 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
     all_succeeded = all_succeeded && success;
     Json& e = endpoints[r.endpoint_id];
     int failures = (e.is_null() ? 0 : e["failures"].get<int>()) + (success ? 0 : 1);
-    bool disable = (!e.is_null() && e["disable"].get<bool>()) || r.disable_endpoint;
-    std::string reason = r.disable_endpoint ? r.disable_reason
-                         : e.is_null()      ? ""
-                                            : e["reason"].get<std::string>();
-    bool pause = (!e.is_null() && e["pause"].get<bool>()) || r.pause_endpoint;
-    std::string pause_reason = r.pause_endpoint ? r.pause_reason
-                               : e.is_null()    ? ""
-                                                : e["pause_reason"].get<std::string>();
+    // Raised by any attempt of the batch, with the reason of the last that raised it.
+    auto raised = [&](const char* flag, const char* why, bool now, const std::string& reason) {
+      return std::pair<bool, std::string>{now || (!e.is_null() && e[flag].get<bool>()),
+                                          now           ? reason
+                                          : e.is_null() ? ""
+                                                        : e[why].get<std::string>()};
+    };
+    auto [disable, reason] = raised("disable", "reason", r.disable_endpoint, r.disable_reason);
+    auto [pause, pause_reason] = raised("pause", "pause_reason", r.pause_endpoint, r.pause_reason);
     e = {{"id", r.endpoint_id},     {"at_us", Micros(r.started + r.duration)},
          {"status", r.status_code}, {"error", std::string(AttemptErrorTag(r.error))},
          {"success", success},      {"failures", failures},
@@ -482,17 +484,23 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
   int64_t no_success_ms = absl::ToInt64Milliseconds(auto_disable_.no_success_for);
   std::string no_success = absl::FormatDuration(auto_disable_.no_success_for);
 
+  // The results statement: prepared for a batch of one, else planned for
+  // the batch's partition keys (see kRecordCtes).
+  auto record = [&](pqxx::transaction_base& tx, const char* prepared, const std::string& sql,
+                    const auto&... more) {
+    std::string rows = JsonText(deliveries);
+    std::string keys = TextArray(buckets);
+    std::string attempts = AttemptRowsJson(records);
+    if (records.size() == 1) {
+      tx.exec_prepared0(prepared, rows, replica, keys, attempts, more...);
+    } else {
+      tx.exec_params0(sql, rows, replica, keys, attempts, more...);
+    }
+  };
   if (all_succeeded) {
     return pool_->Exec("record_attempts", [&](pqxx::nontransaction& tx) -> absl::StatusOr<int> {
-      if (records.size() == 1) {
-        tx.exec_prepared0(kRecordSucceededOneName, JsonText(deliveries), replica,
-                          TextArray(buckets), AttemptRowsJson(records), JsonText(endpoint_rows),
-                          auto_disable_.min_failures, no_success_ms, no_success);
-      } else {
-        tx.exec_params0(RecordSucceededSql(), JsonText(deliveries), replica, TextArray(buckets),
-                        AttemptRowsJson(records), JsonText(endpoint_rows),
-                        auto_disable_.min_failures, no_success_ms, no_success);
-      }
+      record(tx, kRecordSucceededOneName, RecordSucceededSql(), JsonText(endpoint_rows),
+             auto_disable_.min_failures, no_success_ms, no_success);
       return 0;
     });
   }
@@ -514,13 +522,7 @@ absl::StatusOr<int> DeliveryStore::Record(const std::string& replica,
     // Before or after the queue: see kRecordCtes.
     bool summaries_first = retries || has_ordered;
     if (summaries_first) update_endpoints();
-    if (records.size() == 1) {
-      tx.exec_prepared0(kRecordOneName, JsonText(deliveries), replica, TextArray(buckets),
-                        AttemptRowsJson(records));
-    } else {
-      tx.exec_params0(RecordDeliveriesSql(), JsonText(deliveries), replica, TextArray(buckets),
-                      AttemptRowsJson(records));
-    }
+    record(tx, kRecordOneName, RecordDeliveriesSql());
     if (!summaries_first) update_endpoints();
     if (disabled > 0) WakeDeliverers(tx);
     return disabled;
